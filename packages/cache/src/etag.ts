@@ -1,0 +1,362 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { ProblemError, problemType, sendProblem } from '@expresskit/core';
+import type { Request, RequestHandler, Response } from 'express';
+import {
+  type ConditionalHeader,
+  checkPreconditions,
+  notModifiedHeaders,
+  parseEntityTag,
+  parseHttpDate,
+} from './conditional.js';
+import { strongEtag, weakEtag } from './hash.js';
+
+/** The validators a handler declares for the resource it is about to read or change. */
+export interface ResourceValidators {
+  /**
+   * The current entity tag: a quoted tag (`"v42"`, `W/"v42"`) or a bare value (`v42`), which is
+   * quoted for you. `undefined` when the resource has none.
+   */
+  etag?: string | undefined;
+  /** The current modification date (`Date`, epoch milliseconds or HTTP-date). */
+  lastModified?: Date | number | string | undefined;
+  /**
+   * Whether the resource currently exists: `false` makes `If-Match: *` fail (412) and
+   * `If-None-Match: *` pass, the create-only `PUT` idiom.
+   * @default true
+   */
+  exists?: boolean | undefined;
+}
+
+/** Replaces the 412/428 response. The response has not been sent yet. */
+export type PreconditionErrorHandler = (problem: ProblemError, req: Request, res: Response) => void;
+
+export interface EtagOptions {
+  /**
+   * Send weak ETags (`W/"<len>-<hash>"`) instead of strong ones. Strong tags are right for bytes
+   * sent as they are; weak ones say "semantically equivalent", e.g. when a proxy re-encodes.
+   * @default false
+   */
+  weak?: boolean;
+  /**
+   * Answer **428 Precondition Required** when a request with one of these methods has no
+   * `If-Match` header (`true` = `PUT`, `PATCH`, `DELETE`). Per route, use `requireIfMatch()`.
+   * @default false
+   */
+  requireIfMatch?: boolean | readonly string[];
+  /**
+   * Largest buffered body that is hashed, in bytes; larger bodies are sent without a generated
+   * ETag (hashing is synchronous). Conditional requests are still evaluated against an ETag or
+   * Last-Modified the handler set itself.
+   * @default 16_777_216 (16 MiB)
+   */
+  maxSize?: number;
+  /**
+   * Extra response headers (names, any case) a 304 keeps besides the ones RFC 9110 §15.4.5 allows
+   * (ETag, Cache-Control, Vary, Date, Expires, Content-Location), e.g. `['x-request-id']`.
+   * @default []
+   */
+  keepOn304?: readonly string[];
+  /**
+   * Sends the 412/428 problem. Replace it to render your own error format.
+   * @default sends the problem as `application/problem+json` with core's `sendProblem`
+   */
+  onError?: PreconditionErrorHandler;
+}
+
+interface Config {
+  weak: boolean;
+  requireIfMatch: ReadonlySet<string>;
+  maxSize: number;
+  keepOn304: readonly string[];
+  onError: PreconditionErrorHandler;
+}
+
+/** Private per-response state. */
+interface State {
+  /** A 304 or a problem was sent; the wrappers pass everything through. */
+  answered: boolean;
+  config: Config;
+  req: Request;
+}
+
+const states = new WeakMap<Response, State>();
+
+const REQUIRE_METHODS_DEFAULT = ['PUT', 'PATCH', 'DELETE'];
+
+/**
+ * Strong ETags for buffered responses (`res.send`, `res.json`, `res.end(body)`) and RFC 9110
+ * conditional request handling (`If-None-Match`, `If-Modified-Since` → 304; `If-Match`,
+ * `If-Unmodified-Since` → 412) on every route. Handlers declare the validators of a resource
+ * before changing it with `res.precondition({ etag })`.
+ *
+ * Mount it after `compression()`: the ETag describes the identity body and is made weak when the
+ * response is compressed.
+ */
+export function etag(options: EtagOptions = {}): RequestHandler {
+  const config = resolve('etag', options);
+  return function etagMiddleware(req, res, next): void {
+    const state: State = { answered: false, config, req };
+    states.set(res, state);
+    res.precondition = (validators) => precondition(res, state, validators);
+    if (config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
+      answerProblem(res, state, preconditionRequired(req));
+      return;
+    }
+    wrapResponse(res, state);
+    next();
+  };
+}
+
+/**
+ * A route-level guard: **428 Precondition Required** unless the request carries `If-Match`, for
+ * every method that is not safe (`app.put('/items/:id', requireIfMatch(), handler)`).
+ */
+export function requireIfMatch(options: Pick<EtagOptions, 'onError'> = {}): RequestHandler {
+  const config = resolve('requireIfMatch', options);
+  return function requireIfMatchMiddleware(req, res, next): void {
+    const safe = req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.method === 'TRACE';
+    if (safe || hasIfMatch(req.headers)) {
+      next();
+      return;
+    }
+    answerProblem(res, states.get(res) ?? { answered: false, config, req }, preconditionRequired(req));
+  };
+}
+
+function resolve(name: string, options: EtagOptions): Config {
+  const { weak = false, requireIfMatch = false, maxSize = 16 * 1024 * 1024, keepOn304 = [] } = options;
+  if (typeof weak !== 'boolean') throw new TypeError(`${name}: "weak" must be a boolean, got ${String(weak)}`);
+  if (!Number.isSafeInteger(maxSize) || maxSize < 0) {
+    throw new TypeError(`${name}: "maxSize" must be a non-negative integer, got ${String(maxSize)}`);
+  }
+  let methods: readonly string[];
+  if (requireIfMatch === true) methods = REQUIRE_METHODS_DEFAULT;
+  else if (requireIfMatch === false) methods = [];
+  else if (Array.isArray(requireIfMatch) && requireIfMatch.every((m) => typeof m === 'string' && m !== '')) {
+    methods = requireIfMatch.map((m) => m.toUpperCase());
+  } else {
+    throw new TypeError(
+      `${name}: "requireIfMatch" must be a boolean or an array of methods, got ${String(requireIfMatch)}`,
+    );
+  }
+  if (!Array.isArray(keepOn304) || !keepOn304.every((h) => typeof h === 'string')) {
+    throw new TypeError(`${name}: "keepOn304" must be an array of header names, got ${String(keepOn304)}`);
+  }
+  const onError = options.onError ?? ((problem, _req, res) => sendProblem(res, problem));
+  if (typeof onError !== 'function')
+    throw new TypeError(`${name}: "onError" must be a function, got ${typeof onError}`);
+  return {
+    weak,
+    requireIfMatch: new Set(methods),
+    maxSize,
+    keepOn304: keepOn304.map((h) => h.toLowerCase()),
+    onError,
+  };
+}
+
+function hasIfMatch(headers: IncomingHttpHeaders): boolean {
+  const value = headers['if-match'];
+  return value !== undefined && value.trim() !== '';
+}
+
+/** `res.precondition(validators)`: true to go on, false when a 304/412 was sent. */
+function precondition(res: Response, state: State, validators: ResourceValidators): boolean {
+  const { req } = state;
+  const tag = normaliseEtag(validators.etag);
+  const exists = validators.exists !== false;
+  const getOrHead = req.method === 'GET' || req.method === 'HEAD';
+  if (getOrHead && exists && !res.headersSent) {
+    if (tag !== undefined && res.getHeader('ETag') === undefined) res.setHeader('ETag', tag);
+    const lastModified = httpDate(validators.lastModified);
+    if (lastModified !== undefined && res.getHeader('Last-Modified') === undefined) {
+      res.setHeader('Last-Modified', lastModified);
+    }
+  }
+  const { result, header } = checkPreconditions({
+    method: req.method,
+    headers: req.headers,
+    etag: tag,
+    lastModified: validators.lastModified,
+    exists,
+  });
+  if (result === 'proceed') return true;
+  if (result === 'not-modified') sendNotModified(res, state);
+  else answerProblem(res, state, preconditionFailed(req, header));
+  return false;
+}
+
+/** Wraps `res.send` (it sees the body of HEAD responses too) and `res.end` (plain bodies). */
+function wrapResponse(res: Response, state: State): void {
+  const send = res.send;
+  const end = res.end;
+  res.send = function sendWithEtag(this: Response, ...args: unknown[]): Response {
+    const body = args[0];
+    if (args.length === 1 && (typeof body === 'string' || body instanceof Uint8Array)) {
+      if (decide(this, state, body) === 'answered') return this;
+    }
+    return send.apply(this, args as Parameters<Response['send']>);
+  } as Response['send'];
+  res.end = function endWithEtag(this: Response, ...args: unknown[]): Response {
+    const [chunk, encoding] = args;
+    if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, bufferEncoding(encoding)) : chunk;
+      if (decide(this, state, bytes) === 'answered') return this;
+    }
+    return end.apply(this, args as Parameters<Response['end']>);
+  } as Response['end'];
+}
+
+/**
+ * Hashes a buffered 2xx GET/HEAD body (unless the handler set an ETag) and evaluates the request's
+ * preconditions against it. Streaming, non-2xx, 204/205/206 and unsafe-method responses pass.
+ */
+function decide(res: Response, state: State, body: string | Uint8Array): 'answered' | 'pass' {
+  const { req, config } = state;
+  if (state.answered || res.headersSent || (req.method !== 'GET' && req.method !== 'HEAD')) return 'pass';
+  const status = res.statusCode;
+  if (status < 200 || status > 299 || status === 204 || status === 205 || status === 206) return 'pass';
+  let tag = headerString(res.getHeader('ETag'));
+  if (tag === undefined) {
+    const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
+    if (size <= config.maxSize) {
+      tag = config.weak ? weakEtag(body) : strongEtag(body);
+      res.setHeader('ETag', tag);
+    }
+  }
+  const { result, header } = checkPreconditions({
+    method: req.method,
+    headers: req.headers,
+    etag: tag,
+    lastModified: headerString(res.getHeader('Last-Modified')),
+  });
+  if (result === 'not-modified') {
+    sendNotModified(res, state);
+    return 'answered';
+  }
+  if (result === 'precondition-failed') {
+    answerProblem(res, state, preconditionFailed(req, header));
+    return 'answered';
+  }
+  if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, tag);
+  return 'pass';
+}
+
+/**
+ * A strong ETag describes exact bytes. When a later middleware (`compression`) sets a
+ * Content-Encoding, the bytes change, so the tag becomes weak: `W/"…"` (what nginx does too).
+ */
+function weakenWhenEncoded(res: Response, tag: string): void {
+  if (parseEntityTag(tag)?.weak !== false) return;
+  const setHeader = res.setHeader;
+  res.setHeader = function setHeaderWeakening(
+    this: Response,
+    name: string,
+    value: number | string | readonly string[],
+  ) {
+    const encoding = name.toLowerCase() === 'content-encoding' ? String(value).trim().toLowerCase() : '';
+    if (encoding !== '' && encoding !== 'identity' && this.getHeader('ETag') === tag) {
+      setHeader.call(this, 'ETag', `W/${tag}`);
+    }
+    return setHeader.call(this, name, value);
+  } as Response['setHeader'];
+}
+
+/** Ends with 304 and only the headers §15.4.5 allows (plus `keepOn304`), no body. */
+function sendNotModified(res: Response, state: State): void {
+  state.answered = true;
+  const tag = headerString(res.getHeader('ETag'));
+  const keep = notModifiedHeaders(res.getHeaders(), state.config.keepOn304);
+  for (const name of res.getHeaderNames()) if (!Object.hasOwn(keep, name)) res.removeHeader(name);
+  // A client that holds the weakened (compressed) form of a strong tag gets that form back.
+  const current = tag === undefined ? undefined : parseEntityTag(tag);
+  const inm = state.req.headers['if-none-match'];
+  if (tag !== undefined && current?.weak === false && inm !== undefined && !inm.includes(tag)) {
+    if (inm.includes(`W/${tag}`)) res.setHeader('ETag', `W/${tag}`);
+  }
+  res.statusCode = 304;
+  res.end();
+}
+
+/** Representation headers that must not describe a 412/428 problem body. */
+const REPRESENTATION_HEADERS = [
+  'etag',
+  'last-modified',
+  'cache-control',
+  'expires',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'content-location',
+];
+
+function answerProblem(res: Response, state: State, problem: ProblemError): void {
+  state.answered = true;
+  if (!res.headersSent) for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
+  state.config.onError(problem, state.req, res);
+}
+
+const HEADER_NAMES: Record<ConditionalHeader, string> = {
+  'if-match': 'If-Match',
+  'if-none-match': 'If-None-Match',
+  'if-modified-since': 'If-Modified-Since',
+  'if-unmodified-since': 'If-Unmodified-Since',
+};
+
+const FAILED_DETAILS: Record<ConditionalHeader, string> = {
+  'if-match': 'If-Match does not match the current entity tag of the resource: it was changed (or does not exist)',
+  'if-unmodified-since': 'The resource was modified after the If-Unmodified-Since date',
+  'if-none-match': 'If-None-Match matches the current representation of the resource',
+  'if-modified-since': 'The resource was not modified since the If-Modified-Since date',
+};
+
+function preconditionFailed(req: Request, header: ConditionalHeader | undefined): ProblemError {
+  const name = header ?? 'if-match';
+  return new ProblemError(412, {
+    type: problemType('precondition-failed'),
+    title: 'Precondition Failed',
+    detail: FAILED_DETAILS[name],
+    instance: req.originalUrl,
+    extensions: { header: HEADER_NAMES[name] },
+  });
+}
+
+function preconditionRequired(req: Request): ProblemError {
+  return new ProblemError(428, {
+    type: problemType('precondition-required'),
+    title: 'Precondition Required',
+    detail: `${req.method} requests must be conditional: send If-Match with the ETag of the representation you are changing`,
+    instance: req.originalUrl,
+    extensions: { header: 'If-Match' },
+  });
+}
+
+/** A declared entity tag, quoted when given bare (`v42` → `"v42"`). */
+function normaliseEtag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string') {
+    const trimmed = value.trim();
+    if (parseEntityTag(trimmed) !== undefined) return trimmed;
+    if (/^[\x21\x23-\x7e]+$/.test(trimmed)) return `"${trimmed}"`;
+  }
+  throw new TypeError(
+    `res.precondition: "etag" must be an entity tag such as "v1", W/"v1" or v1, got ${JSON.stringify(value)}`,
+  );
+}
+
+/** A modification date as an IMF-fixdate, `undefined` when invalid. */
+function httpDate(value: Date | number | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const date =
+    value instanceof Date
+      ? value
+      : new Date(typeof value === 'string' ? (parseHttpDate(value) ?? Date.parse(value)) : value);
+  return Number.isFinite(date.getTime()) ? date.toUTCString() : undefined;
+}
+
+function headerString(value: number | string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function bufferEncoding(encoding: unknown): BufferEncoding {
+  return typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8';
+}
