@@ -1,0 +1,302 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CHANNELS, type HealthEvent, subscribe } from '@expresskit/core';
+import { expressMajors } from '@expresskit/testing';
+import { Ajv } from 'ajv';
+import type { Express } from 'express';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type HealthOptions, type HealthRouter, health } from './health.js';
+
+const schema = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'schema.json'), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+
+/** Every probe answer: health+json, no-store, and a body valid against the published schema. */
+function expectHealthJson(response: request.Response): void {
+  expect(response.headers['content-type']).toBe('application/health+json; charset=utf-8');
+  expect(response.headers['cache-control']).toBe('no-store');
+  const body = JSON.parse(response.text) as unknown;
+  const valid = validate(body);
+  expect(validate.errors ?? []).toEqual([]);
+  expect(valid).toBe(true);
+}
+
+const routers: HealthRouter[] = [];
+afterEach(() => {
+  for (const router of routers.splice(0)) router.close();
+});
+
+describe.each(expressMajors)('health() on $name', ({ express }) => {
+  function app(options: HealthOptions, mount?: string): { app: Express; probes: HealthRouter } {
+    const probes = health(options);
+    routers.push(probes);
+    const app = express();
+    if (mount) app.use(mount, probes);
+    else app.use(probes);
+    return { app, probes };
+  }
+
+  it('liveness passes without running any readiness or startup check', async () => {
+    let runs = 0;
+    const count = () => void runs++;
+    const { app: server } = app({ checks: { 'db:ping': count }, startupChecks: { 'migrations:done': count } });
+    const response = await request(server).get('/health/live');
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('{"status":"pass"}');
+    expectHealthJson(response);
+    expect(runs).toBe(0);
+  });
+
+  it('readiness fails until markStarted(), then runs the checks', async () => {
+    let runs = 0;
+    const { app: server, probes } = app({ checks: { 'db:ping': () => void runs++ } });
+    const before = await request(server).get('/health/ready');
+    expect(before.status).toBe(503);
+    expect(before.text).toBe('{"status":"fail"}');
+    expectHealthJson(before);
+    expect(runs).toBe(0);
+    expect((await request(server).get('/health/startup')).status).toBe(503);
+    probes.markStarted();
+    const after = await request(server).get('/health/ready');
+    expect(after.status).toBe(200);
+    expect(after.text).toBe('{"status":"pass"}');
+    expect(runs).toBe(1);
+    const startup = await request(server).get('/health/startup');
+    expect(startup.status).toBe(200);
+    expectHealthJson(startup);
+  });
+
+  it('startup completes once the startup checks pass, and never runs them again', async () => {
+    let migrated = false;
+    let runs = 0;
+    const { app: server, probes } = app({
+      startupChecks: {
+        'migrations:done': () => {
+          runs++;
+          if (!migrated) throw new Error('migrations pending');
+        },
+      },
+      cacheTtl: 0,
+      details: true,
+    });
+    const pending = await request(server).get('/health/startup');
+    expect(pending.status).toBe(503);
+    expectHealthJson(pending);
+    expect(pending.body).toMatchObject({
+      status: 'fail',
+      checks: { 'migrations:done': [{ status: 'fail', output: 'migrations pending' }] },
+    });
+    migrated = true;
+    expect((await request(server).get('/health/startup')).status).toBe(200);
+    expect(probes.started).toBe(true);
+    expect((await request(server).get('/health/startup')).body).toEqual({ status: 'pass' });
+    expect((await request(server).get('/health/ready')).status).toBe(200);
+    expect(runs).toBe(2);
+  });
+
+  it('a failing critical check fails readiness with 503; a failing non-critical one warns with 200', async () => {
+    const down = () => Promise.reject(new Error('ECONNREFUSED'));
+    const critical = app({ started: true, checks: { 'db:ping': down, 'cache:ping': () => undefined } });
+    const fail = await request(critical.app).get('/health/ready');
+    expect(fail.status).toBe(503);
+    expect(fail.text).toBe('{"status":"fail"}');
+    expectHealthJson(fail);
+
+    const optional = app({ started: true, checks: { 'search:ping': { check: down, critical: false } } });
+    const warn = await request(optional.app).get('/health/ready');
+    expect(warn.status).toBe(200);
+    expect(warn.text).toBe('{"status":"warn"}');
+    expectHealthJson(warn);
+  });
+
+  it('a check that warns makes readiness warn with 200', async () => {
+    const { app: server } = app({ started: true, checks: { 'disk:utilization': () => ({ status: 'warn' }) } });
+    const response = await request(server).get('/health/ready');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'warn' });
+  });
+
+  it('shows details only to authorised requests', async () => {
+    const { app: server } = app({
+      started: true,
+      details: (req) => req.get('x-health-token') === 'secret',
+      service: { version: '1', releaseId: '1.4.2', serviceId: 'api-7f9c', description: 'orders API' },
+      checks: {
+        'db:responseTime': { check: () => ({ observedValue: 12, observedUnit: 'ms' }), componentType: 'datastore' },
+        'search:ping': { check: () => Promise.reject(new Error('index red')), critical: false, componentId: 'es-1' },
+      },
+    });
+    const anonymous = await request(server).get('/health/ready');
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.text).toBe('{"status":"warn"}');
+
+    const authorised = await request(server).get('/health/ready').set('X-Health-Token', 'secret');
+    expect(authorised.status).toBe(200);
+    expectHealthJson(authorised);
+    const time = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(authorised.body).toEqual({
+      status: 'warn',
+      version: '1',
+      releaseId: '1.4.2',
+      serviceId: 'api-7f9c',
+      description: 'orders API',
+      checks: {
+        'db:responseTime': [
+          { componentType: 'datastore', observedValue: 12, observedUnit: 'ms', status: 'pass', time },
+        ],
+        'search:ping': [{ componentId: 'es-1', status: 'fail', time, output: 'index red' }],
+      },
+    });
+  });
+
+  it('10 concurrent probes share one check run', async () => {
+    let runs = 0;
+    const { app: server } = app({
+      started: true,
+      checks: {
+        'db:ping': async () => {
+          runs++;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        },
+      },
+    });
+    const responses = await Promise.all(Array.from({ length: 10 }, () => request(server).get('/health/ready')));
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+    expect(runs).toBe(1);
+  });
+
+  it('answers a hanging check with a timeout failure', async () => {
+    const { app: server } = app({
+      started: true,
+      timeout: '100ms',
+      details: true,
+      checks: { 'db:ping': () => new Promise(() => {}) },
+    });
+    const response = await request(server).get('/health/ready');
+    expect(response.status).toBe(503);
+    expectHealthJson(response);
+    expect(response.body.checks['db:ping'][0].output).toBe('check "db:ping" timed out after 100 ms');
+  });
+
+  it('accepts query strings and HEAD', async () => {
+    const { app: server } = app({ started: true });
+    const query = await request(server).get('/health/ready?verbose=1&x[y]=z');
+    expect(query.status).toBe(200);
+    expect(query.text).toBe('{"status":"pass"}');
+    const head = await request(server).head('/health/live?probe=kubelet');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe('application/health+json; charset=utf-8');
+    expect(head.headers['content-length']).toBe('17');
+    expect(head.text).toBeUndefined();
+  });
+
+  it('serves configured paths under a mount point and leaves other paths alone', async () => {
+    const { app: server } = app(
+      { started: true, paths: { live: '/livez', ready: '/readyz', startup: '/startupz' } },
+      '/ops',
+    );
+    expect((await request(server).get('/ops/livez')).status).toBe(200);
+    expect((await request(server).get('/ops/readyz')).status).toBe(200);
+    expect((await request(server).get('/ops/startupz')).status).toBe(200);
+    expect((await request(server).get('/ops/health/live')).status).toBe(404);
+    expect((await request(server).post('/ops/readyz')).status).toBe(404);
+  });
+
+  it('fails readiness at once when shutting down, while liveness keeps passing', async () => {
+    let runs = 0;
+    const { app: server, probes } = app({ started: true, details: true, checks: { 'db:ping': () => void runs++ } });
+    probes.markShuttingDown();
+    const ready = await request(server).get('/health/ready');
+    expect(ready.status).toBe(503);
+    expectHealthJson(ready);
+    expect(ready.body).toEqual({ status: 'fail', output: 'shutting down' });
+    expect(runs).toBe(0);
+    expect((await request(server).get('/health/live')).status).toBe(200);
+  });
+
+  it('lets onError replace the answer when the probe itself fails', async () => {
+    const { app: server } = app({
+      started: true,
+      details: () => {
+        throw new Error('token store down');
+      },
+      onError: (error, _req, res) => {
+        res
+          .status(500)
+          .type('text/plain')
+          .send(`probe failed: ${(error as Error).message}`);
+      },
+    });
+    const response = await request(server).get('/health/ready');
+    expect(response.status).toBe(500);
+    expect(response.text).toBe('probe failed: token store down');
+  });
+
+  it('answers 503 fail by default when the probe itself fails', async () => {
+    const { app: server } = app({ started: true, details: () => Promise.reject(new Error('nope')) });
+    const response = await request(server).get('/health/live');
+    expect(response.status).toBe(503);
+    expect(response.text).toBe('{"status":"fail"}');
+    expectHealthJson(response);
+  });
+});
+
+describe('health() events', () => {
+  it('publishes check results and state changes on expresskit:health', async () => {
+    const seen: HealthEvent[] = [];
+    const unsubscribe = subscribe(CHANNELS.health, (event) => seen.push(event));
+    try {
+      const probes = health({ checks: { 'db:ping': () => Promise.reject(new Error('down')) } });
+      routers.push(probes);
+      await probes.evaluate('ready');
+      probes.markStarted();
+      await probes.evaluate('ready');
+      await probes.evaluate('ready');
+      probes.markShuttingDown();
+      const shapes = seen.map((event) =>
+        event.type === 'check'
+          ? [event.type, event.check, event.status, event.critical, event.error?.message]
+          : [event.type, event.probe, event.status, event.previous],
+      );
+      expect(shapes).toEqual([
+        ['state', 'ready', 'fail', undefined],
+        ['state', 'startup', 'pass', undefined],
+        ['check', 'db:ping', 'fail', true, 'down'],
+        ['state', 'shutdown', 'fail', undefined],
+      ]);
+    } finally {
+      unsubscribe();
+    }
+  });
+});
+
+describe('health() configuration', () => {
+  it.each([
+    [
+      { timeout: -1 },
+      `health: "timeout" must be a duration such as '250ms', '5s', '5m', '1h', '1d' or a non-negative number of milliseconds, got -1`,
+    ],
+    [{ timeout: 0 }, 'health: "timeout" must be positive, got 0'],
+    [
+      { cacheTtl: 'often' },
+      `health: "cacheTtl" must be a duration such as '250ms', '5s', '5m', '1h', '1d' or a non-negative number of milliseconds, got "often"`,
+    ],
+    [{ paths: { live: 'live' } }, 'health: "paths.live" must be a path starting with "/", got "live"'],
+    [{ details: 'yes' }, 'health: "details" must be a boolean or a function, got string'],
+    [{ started: 1 }, 'health: "started" must be a boolean, got number'],
+    [
+      { checks: { 'db ping': () => undefined } },
+      'health: "checks": check name "db ping" must look like "<component>:<measurement>" (no spaces, at most one colon)',
+    ],
+    [
+      { paths: { live: '/health', ready: '/health' } },
+      'health: "paths" must be three different paths, got {"live":"/health","ready":"/health","startup":"/health/startup"}',
+    ],
+    [
+      { checks: { 'db:ping': 'select 1' } },
+      'health: "checks": check "db:ping" must be a function or an object with a "check" function',
+    ],
+  ])('rejects %j', (options, message) => {
+    expect(() => health(options as HealthOptions)).toThrow(new TypeError(message));
+  });
+});
