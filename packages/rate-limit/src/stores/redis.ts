@@ -1,0 +1,85 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { CompiledPolicy, Decision, Operation, PolicyResult } from '../gcra.js';
+import { SCRIPT, SCRIPT_SHA } from './script.js';
+import type { RateLimitStore } from './store.js';
+
+export interface RedisStoreOptions {
+  /**
+   * An ioredis `Redis` or `Cluster` client. It stays yours: the store never closes it. Prefer
+   * `enableOfflineQueue: false` or a small `maxRetriesPerRequest`; the limiter bounds every call
+   * with its `storeTimeout` either way.
+   */
+  client: Redis | Cluster;
+  /**
+   * Prepended to every key: `<prefix>{<key>}:<policy>`.
+   * @default 'rl:'
+   */
+  prefix?: string;
+}
+
+const OPERATIONS: Record<Operation, number> = { consume: 0, peek: 1, charge: 2 };
+/** ioredis states in which a command would only wait in the offline queue. */
+const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
+
+/** The hash tag must be the client key and nothing else: `{` `}` `%` are escaped, `''` becomes `%`. */
+export function redisKey(prefix: string, key: string, policy: string): string {
+  const tag = key === '' ? '%' : key.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `${prefix}{${tag}}:${policy}`;
+}
+
+function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('NOSCRIPT');
+}
+
+/**
+ * A store on Redis or Redis Cluster (ioredis). Each request is one `EVALSHA` of one Lua script
+ * over all of its policies (atomic, one round trip), with Redis `TIME` as the clock; the script
+ * is sent with `EVAL` only when the server answers `NOSCRIPT` (first use, restart, failover).
+ * Keys share a hash tag per client key, so the store works on a Cluster.
+ */
+export function redisStore(options: RedisStoreOptions): RateLimitStore {
+  const client = options?.client;
+  if (client === null || typeof client !== 'object' || typeof client.evalsha !== 'function') {
+    throw new TypeError('redisStore: "client" must be an ioredis Redis or Cluster client');
+  }
+  const prefix = options.prefix ?? 'rl:';
+  if (typeof prefix !== 'string') throw new TypeError(`redisStore: "prefix" must be a string, got ${typeof prefix}`);
+
+  return {
+    name: 'redis',
+    async hit(key: string, policies: readonly CompiledPolicy[], cost: number, operation: Operation): Promise<Decision> {
+      if (DOWN.has(client.status)) throw new Error(`redisStore: the Redis connection is ${client.status}`);
+      const keys = policies.map((policy) => redisKey(prefix, key, policy.name));
+      const args: (string | number)[] = [OPERATIONS[operation], cost];
+      for (const policy of policies) {
+        args.push(policy.algorithm === 'gcra' ? 0 : 1, policy.intervalUs, policy.toleranceUs);
+      }
+      let reply: unknown;
+      try {
+        reply = await client.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args);
+      } catch (error) {
+        if (!isNoScript(error)) throw error;
+        reply = await client.eval(SCRIPT, keys.length, ...keys, ...args);
+      }
+      return parseReply(reply, policies);
+    },
+    async close(): Promise<void> {},
+  };
+}
+
+function parseReply(reply: unknown, policies: readonly CompiledPolicy[]): Decision {
+  if (!Array.isArray(reply) || reply.length !== 1 + 4 * policies.length) {
+    throw new Error('redisStore: unexpected reply from the rate-limit script');
+  }
+  const numbers = reply.map(Number);
+  const results = policies.map(
+    (policy, i): PolicyResult => ({
+      name: policy.name,
+      conform: numbers[1 + 4 * i] === 1,
+      remaining: numbers[2 + 4 * i] ?? 0,
+      resetUs: numbers[3 + 4 * i] ?? 0,
+      retryUs: numbers[4 + 4 * i] ?? 0,
+    }),
+  );
+  return { allowed: numbers[0] === 1, policies: results };
+}
