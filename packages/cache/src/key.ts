@@ -1,0 +1,78 @@
+/** Pure cache-key building: method + path + canonical query (+ the request values of `Vary`). */
+
+/** Which query parameters take part in the key. `allow` wins over `deny` when both are given. */
+export interface QueryKeyPolicy {
+  /** Only these parameters are part of the key (others are ignored). */
+  readonly allow?: ReadonlySet<string> | undefined;
+  /** These parameters are ignored (e.g. `utm_source`). */
+  readonly deny?: ReadonlySet<string> | undefined;
+}
+
+/**
+ * The canonical form of a raw query string (without `?`): parameters sorted by name (a stable sort,
+ * so repeated names keep their order), filtered by `policy`, each name and value re-encoded the same
+ * way, so `?b=2&a=1` and `?a=%31&b=2` give the same key.
+ */
+export function canonicalQuery(search: string, policy: QueryKeyPolicy = {}): string {
+  const raw = search.startsWith('?') ? search.slice(1) : search;
+  if (raw === '') return '';
+  const pairs: Array<[string, string]> = [];
+  for (const [name, value] of new URLSearchParams(raw)) {
+    if (policy.allow ? !policy.allow.has(name) : policy.deny?.has(name)) continue;
+    pairs.push([name, value]);
+  }
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return pairs.map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`).join('&');
+}
+
+/** Splits a request URL (`/p?q`) into its path and raw query. */
+export function splitUrl(url: string): { path: string; search: string } {
+  const hash = url.indexOf('#');
+  const clean = hash === -1 ? url : url.slice(0, hash);
+  const mark = clean.indexOf('?');
+  return mark === -1 ? { path: clean, search: '' } : { path: clean.slice(0, mark), search: clean.slice(mark + 1) };
+}
+
+/** The base key of a request: `GET /products?a=1&b=2`. HEAD shares the GET key. */
+export function baseKey(method: string, url: string, policy: QueryKeyPolicy = {}): string {
+  const { path, search } = splitUrl(url);
+  const query = canonicalQuery(search, policy);
+  const verb = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
+  return `${verb} ${path}${query === '' ? '' : `?${query}`}`;
+}
+
+/** The field names of a `Vary` header value, lower-cased and de-duplicated, in order. */
+export function parseVary(value: string | number | readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const joined = Array.isArray(value) ? value.join(',') : String(value);
+  const names: string[] = [];
+  for (const part of joined.split(',')) {
+    const name = part.trim().toLowerCase();
+    if (name !== '' && !names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** Normalises one request header value for the key: list items trimmed, whitespace collapsed. */
+function normaliseHeader(value: string | readonly string[] | undefined): string {
+  if (value === undefined) return '';
+  const joined = typeof value === 'string' ? value : value.join(', ');
+  return joined
+    .split(',')
+    .map((item) => item.trim().replace(/\s+/g, ' '))
+    .join(',');
+}
+
+/**
+ * The key of a variant of `base` selected by the request values of `vary` (sorted names, so
+ * `Vary: A, B` and `Vary: B, A` select the same variant).
+ */
+export function variantKey(
+  base: string,
+  vary: readonly string[],
+  headers: Readonly<Record<string, string | readonly string[] | undefined>>,
+): string {
+  if (vary.length === 0) return base;
+  const parts = [...vary].sort().map((name) => `${name}=${JSON.stringify(normaliseHeader(headers[name]))}`);
+  return `${base}#${parts.join(';')}`;
+}

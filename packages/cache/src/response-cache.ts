@@ -1,0 +1,302 @@
+/** The Express adapter: `responseCache(options)` wires the pure pieces, the stores and the bus. */
+import { type CacheEvent, CHANNELS, channel, parseDuration } from '@expresskit/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { buildEntry, pointerEntry } from './build-entry.js';
+import { type Invalidation, redisBus } from './bus.js';
+import { type CaptureResult, capture } from './capture.js';
+import type { ConditionalRequestHeaders } from './conditional.js';
+import type { CacheEntry } from './entry.js';
+import { ageSeconds, entryState, ttlSeconds, usableOnError } from './freshness.js';
+import { baseKey, splitUrl, variantKey } from './key.js';
+import {
+  type ResolvedRoute,
+  type ResponseCacheOptions,
+  type RouteCacheOptions,
+  resolveCompress,
+  resolveRoute,
+} from './options.js';
+import { isRevalidation, replay } from './revalidate.js';
+import { type CacheOutcome, serveEntry } from './serve.js';
+import { Singleflight } from './singleflight.js';
+import { requestBypass } from './storable.js';
+import { memoryStore } from './stores/memory.js';
+import type { RedisCacheStore } from './stores/redis.js';
+import { TieredCache } from './tiered.js';
+
+/** What `invalidate()` removes: entries under any of `tags`, at `keys`, or whose key starts with `prefix`. */
+export interface InvalidateSelector {
+  tags?: readonly string[];
+  keys?: readonly string[];
+  /** A key prefix; one starting with `/` is a path prefix (`'/products'` matches `GET /products…`). */
+  prefix?: string;
+}
+
+export interface ResponseCache extends RequestHandler {
+  /** The same cache (stores, bus, singleflight) with other per-route options. */
+  with(options: RouteCacheOptions): RequestHandler;
+  /** Removes entries here, in the shared store and, through the bus, in every instance's L1. */
+  invalidate(selector: InvalidateSelector): Promise<void>;
+  /** Resolves when the invalidation bus is subscribed (immediately without one). */
+  readonly ready: Promise<void>;
+  /** Unsubscribes the bus and clears L1 (the injected Redis client stays open). */
+  close(): Promise<void>;
+}
+
+interface Outcome {
+  readonly result: CaptureResult;
+  readonly entry: CacheEntry | undefined;
+  /** The request headers the stored entry varies on. */
+  readonly vary: readonly string[];
+}
+
+/** A background refresh that has not come back within this time may be started again. */
+const REFRESH_GRACE_MS = 30_000;
+
+const cacheChannel = channel(CHANNELS.cache);
+const CONDITIONAL = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const;
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const tagsOf = new WeakMap<Response, string[]>();
+
+function publish(event: CacheEvent): void {
+  if (cacheChannel.hasSubscribers) cacheChannel.publish(event);
+}
+
+/** The implicit tag of every entry stored for `path`, used by unsafe-method invalidation. */
+export function pathTag(path: string): string {
+  return `path:${path}`;
+}
+
+/** A response cache for GET/HEAD (see the README for the rules it follows). */
+export function responseCache(options: ResponseCacheOptions = {}): ResponseCache {
+  const defaults = resolveRoute(options);
+  const compress = resolveCompress(options.compress);
+  const now = options.now ?? Date.now;
+  const name = options.name ?? 'expresskit';
+  const timeoutMs = parseDuration(options.timeout ?? 250, 'responseCache: "timeout"');
+  const l1 = options.memory === false ? memoryStore({ maxBytes: 1 }) : (options.memory ?? memoryStore());
+  const tiered = new TieredCache({
+    l1,
+    l2: options.store,
+    timeoutMs,
+    now,
+    onError: (operation, error) => publish({ type: 'error', route: undefined, operation, error }),
+  });
+  const redis = options.store && 'client' in options.store ? (options.store as RedisCacheStore) : undefined;
+  if (redis && options.bus !== false) {
+    tiered.bus = redisBus(redis.client, `${redis.prefix}invalidate`, {
+      onMessage: (invalidation) => {
+        publish({ type: 'invalidate', ...invalidation, remote: true });
+        void tiered.invalidate(invalidation, true);
+      },
+      onConnect: () => void tiered.flushL1(),
+      onError: (error) => publish({ type: 'error', route: undefined, operation: 'bus', error }),
+    });
+  }
+  const flights = new Singleflight<Outcome>();
+  const refreshing = new Map<string, number>();
+  const leaderHeaders = new WeakMap<Promise<Outcome>, Request['headers']>();
+
+  const invalidate = async (selector: InvalidateSelector): Promise<void> => {
+    const prefix = selector.prefix?.startsWith('/') ? `GET ${selector.prefix}` : selector.prefix;
+    const invalidation: Invalidation = {
+      ...(selector.tags ? { tags: [...selector.tags] } : {}),
+      ...(selector.keys ? { keys: [...selector.keys] } : {}),
+      ...(prefix === undefined ? {} : { prefix }),
+    };
+    publish({ type: 'invalidate', ...invalidation, remote: false });
+    await tiered.invalidate(invalidation, false);
+  };
+
+  const middleware = (route: ResolvedRoute): RequestHandler =>
+    function responseCacheMiddleware(req: Request, res: Response, next: NextFunction): void {
+      handle(route, req, res, next).catch((error: unknown) => {
+        const err = error instanceof Error ? error : new Error(String(error));
+        publish({ type: 'error', route: routeOf(req), operation: 'middleware', error: err });
+        if (!res.headersSent) next(err);
+      });
+    };
+
+  const setStatusHeaders = (res: Response, outcome: CacheOutcome, status: string): void => {
+    res.setHeader('x-cache', outcome);
+    res.setHeader('cache-status', `${name}; ${status}`);
+  };
+
+  async function handle(route: ResolvedRoute, req: Request, res: Response, next: NextFunction): Promise<void> {
+    const tags: string[] = [];
+    tagsOf.set(res, tags);
+    res.cacheTags = (...added: string[]) => {
+      tags.push(...added);
+      return res;
+    };
+    const method = req.method.toUpperCase();
+    const path = splitUrl(req.originalUrl).path;
+    if (UNSAFE.has(method)) {
+      if (route.invalidateOnUnsafe) onUnsafeSuccess(req, res, path);
+      bypass(req, res, 'method');
+      next();
+      return;
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      next();
+      return;
+    }
+    const revalidation = isRevalidation(req);
+    const reason =
+      requestBypass(
+        { method, authorization: req.headers.authorization !== undefined, range: req.headers.range !== undefined },
+        route.shareAuthorized,
+      ) ?? (route.skip?.(req) ? 'skip' : undefined);
+    if (reason) {
+      bypass(req, res, reason);
+      next();
+      return;
+    }
+    const base = route.key ? route.key(req) : baseKey(method, req.originalUrl, route.query);
+    const conditional: ConditionalRequestHeaders = {};
+    for (const header of CONDITIONAL) {
+      conditional[header] = req.headers[header];
+      delete req.headers[header];
+    }
+    const before = res.getHeaders();
+    const serve = (entry: CacheEntry, outcome: CacheOutcome, status: string, age: boolean): Promise<void> =>
+      serveEntry(req, res, entry, {
+        method,
+        outcome,
+        cacheStatus: `${name}; ${status}`,
+        age: age ? ageSeconds(entry, now()) : undefined,
+        encodings: compress.encodings,
+        threshold: compress.threshold,
+        conditional,
+        before,
+      });
+
+    let entry: CacheEntry | undefined;
+    let key = base;
+    if (!revalidation) {
+      entry = await tiered.get(base);
+      if (entry?.vary) {
+        key = variantKey(base, entry.vary, req.headers);
+        entry = await tiered.get(key);
+      }
+    }
+    const state = entry ? entryState(entry, now()) : 'expired';
+    if (entry && state === 'fresh') {
+      publish({ type: 'hit', route: routeOf(req) });
+      await serve(entry, 'HIT', `hit; ttl=${ttlSeconds(entry, now())}`, true);
+      return;
+    }
+    if (entry && state === 'stale') {
+      publish({ type: 'stale', route: routeOf(req), reason: 'stale-while-revalidate' });
+      const started = refreshing.get(key);
+      if (started === undefined || now() - started > REFRESH_GRACE_MS) {
+        refreshing.set(key, now());
+        if (!replay(req)) refreshing.delete(key);
+      }
+      await serve(entry, 'STALE', `hit; ttl=${ttlSeconds(entry, now())}; fwd=stale`, true);
+      return;
+    }
+    const fallback = entry && usableOnError(entry, now()) ? entry : undefined;
+
+    const run = async (): Promise<Outcome> => {
+      const captured = capture(res, route.maxBodyBytes);
+      // A HEAD miss runs the handler as GET so the entry has a body to serve later GETs from.
+      if (method === 'HEAD') req.method = 'GET';
+      next();
+      const result = await captured.result;
+      if (result.kind !== 'complete') return { result, entry: undefined, vary: [] };
+      const allTags = [...route.tags(req), ...(tagsOf.get(res) ?? []), pathTag(path)];
+      const built = buildEntry(
+        result.response,
+        before,
+        [...new Set(allTags)],
+        { ...route, lifetime: route.lifetime },
+        now(),
+      );
+      if ('reason' in built) {
+        if (!(result.response.status >= 500 && fallback)) {
+          if (!revalidation) setStatusHeaders(res, 'MISS', `fwd=miss; detail=${built.reason}`);
+          captured.release();
+        } else captured.restore();
+        publish({ type: 'miss', route: routeOf(req), reason: built.reason });
+        return { result, entry: undefined, vary: [] };
+      }
+      captured.restore();
+      const storeKey = built.vary.length > 0 ? variantKey(base, built.vary, req.headers) : base;
+      if (built.vary.length > 0) await tiered.set(base, pointerEntry(built.entry, built.vary));
+      await tiered.set(storeKey, built.entry);
+      publish({ type: 'miss', route: routeOf(req) });
+      publish({ type: 'store', route: routeOf(req) });
+      return { result, entry: built.entry, vary: built.vary };
+    };
+
+    const flightKey = revalidation ? `revalidate ${key}` : key;
+    const { promise, leader } = flights.run(flightKey, run);
+    if (leader) leaderHeaders.set(promise, req.headers);
+    let outcome = await promise.finally(() => {
+      if (revalidation) refreshing.delete(key);
+    });
+    if (revalidation) return;
+    if (!leader) {
+      const sameVariant = outcome.vary.every(
+        (header) => JSON.stringify(req.headers[header]) === JSON.stringify(leaderHeaders.get(promise)?.[header]),
+      );
+      if (outcome.entry && sameVariant) {
+        publish({ type: 'miss', route: routeOf(req), reason: 'collapsed' });
+        await serve(outcome.entry, 'MISS', 'fwd=miss; collapsed', false);
+        return;
+      }
+      if (!(fallback && failed(outcome.result))) outcome = await run();
+    }
+    if (outcome.entry) {
+      await serve(outcome.entry, 'MISS', 'fwd=miss; stored', false);
+      return;
+    }
+    if (fallback && failed(outcome.result)) {
+      const status = outcome.result.kind === 'complete' ? outcome.result.response.status : 500;
+      publish({ type: 'stale', route: routeOf(req), reason: 'stale-if-error' });
+      await serve(fallback, 'STALE', `fwd=stale; fwd-status=${status}; detail=stale-if-error`, true);
+    }
+  }
+
+  function bypass(req: Request, res: Response, reason: string): void {
+    publish({ type: 'bypass', route: routeOf(req), reason });
+    res.setHeader('x-cache', 'BYPASS');
+    res.setHeader('cache-status', `${name}; fwd=${reason === 'method' ? 'method' : 'bypass'}; detail=${reason}`);
+  }
+
+  function onUnsafeSuccess(req: Request, res: Response, path: string): void {
+    res.once('finish', () => {
+      if (res.statusCode < 200 || res.statusCode >= 400) return;
+      const paths = new Set([path]);
+      for (const header of ['location', 'content-location']) {
+        const value = res.getHeader(header);
+        if (typeof value !== 'string') continue;
+        try {
+          const target = new URL(value, `http://${req.headers.host ?? 'localhost'}`);
+          if (target.host === (req.headers.host ?? 'localhost')) paths.add(target.pathname);
+        } catch {}
+      }
+      void invalidate({ tags: [...paths].map(pathTag) });
+    });
+  }
+
+  const handler = middleware(defaults) as ResponseCache;
+  return Object.assign(handler, {
+    with: (routeOptions: RouteCacheOptions) => middleware(resolveRoute(routeOptions, defaults)),
+    invalidate,
+    ready: tiered.bus?.ready ?? Promise.resolve(),
+    close: async () => {
+      await tiered.bus?.close();
+      await l1.close();
+    },
+  });
+}
+
+function failed(result: CaptureResult): boolean {
+  return result.kind === 'complete' && result.response.status >= 500;
+}
+
+function routeOf(req: Request): string | undefined {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;
+}

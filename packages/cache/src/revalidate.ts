@@ -1,0 +1,56 @@
+/** Background revalidation: replays a GET through the app on a synthetic request/response pair. */
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+
+interface HandleableApp {
+  handle(req: IncomingMessage, res: ServerResponse, done: (error?: unknown) => void): void;
+  parent?: HandleableApp;
+}
+
+const synthetic = new WeakSet<IncomingMessage>();
+
+/** Whether `req` is a background revalidation request made by `replay`. */
+export function isRevalidation(req: IncomingMessage): boolean {
+  return synthetic.has(req);
+}
+
+/** The outermost Express app `req` went through (sub-apps keep a `parent`). */
+function rootApp(req: IncomingMessage): HandleableApp | undefined {
+  let app = (req as IncomingMessage & { app?: HandleableApp }).app;
+  while (app?.parent) app = app.parent;
+  return app;
+}
+
+const CONDITIONAL = new Set([
+  'if-match',
+  'if-none-match',
+  'if-modified-since',
+  'if-unmodified-since',
+  'if-range',
+  'range',
+]);
+
+/**
+ * Replays `req` (as a GET of its original URL, same headers minus conditional ones) through the
+ * root app. The middleware recognises the request with `isRevalidation` and stores the result;
+ * nothing is sent anywhere. Returns `false` when there is no app to replay through.
+ */
+export function replay(req: IncomingMessage & { originalUrl?: string }): boolean {
+  const app = rootApp(req);
+  if (!app) return false;
+  const socket = new Socket();
+  const fake = new IncomingMessage(socket);
+  fake.method = 'GET';
+  fake.url = req.originalUrl ?? req.url ?? '/';
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!CONDITIONAL.has(name) && value !== undefined) fake.headers[name] = value;
+  }
+  fake.push(null);
+  synthetic.add(fake);
+  const res = new ServerResponse(fake);
+  app.handle(fake, res, () => {
+    socket.destroy();
+  });
+  res.once('close', () => socket.destroy());
+  return true;
+}

@@ -1,0 +1,116 @@
+import type { Cluster, Redis } from 'ioredis';
+import { decodeEntry, encodeEntry } from '../entry.js';
+import type { CacheStore } from '../store.js';
+
+export interface RedisStoreOptions {
+  /** An ioredis `Redis` or `Cluster` client. The store never closes it. */
+  client: Redis | Cluster;
+  /**
+   * Prefix of every key the store writes (entries under `<prefix>e:`, tag counters under `<prefix>t:`).
+   * @default 'expresskit:cache:'
+   */
+  prefix?: string;
+}
+
+/** A Redis store exposes its client and prefix so the response cache can build its invalidation bus. */
+export interface RedisCacheStore extends CacheStore {
+  readonly client: Redis | Cluster;
+  readonly prefix: string;
+}
+
+function isCluster(client: Redis | Cluster): client is Cluster {
+  return (client as { isCluster?: boolean }).isCluster === true;
+}
+
+/** Escapes the glob characters of a `SCAN MATCH` pattern. */
+function globEscape(value: string): string {
+  return value.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+/**
+ * A Redis L2 store (ioredis `Redis` or `Cluster`). Entries are one binary string each (a JSON head
+ * followed by the raw body, no JSON-encoded Buffers), written atomically with `SET … PX`. Tags are
+ * version counters: an entry records the versions of its tags when stored, and bumping a counter
+ * invalidates every entry stored under it without scanning. On a Cluster, counters live in other
+ * slots than entries, so they are read with single-key commands, never a cross-slot `MGET`.
+ */
+export function redisStore(options: RedisStoreOptions): RedisCacheStore {
+  const client = options.client;
+  if (client === null || typeof client !== 'object' || typeof client.getBuffer !== 'function') {
+    throw new TypeError('redisStore: "client" must be an ioredis Redis or Cluster instance');
+  }
+  const prefix = options.prefix ?? 'expresskit:cache:';
+  if (typeof prefix !== 'string') throw new TypeError(`redisStore: "prefix" must be a string, got ${typeof prefix}`);
+  const cluster = isCluster(client);
+  const entryKey = (key: string): string => `${prefix}e:${key}`;
+  const tagKey = (tag: string): string => `${prefix}t:${tag}`;
+
+  const tagVersions = async (tags: readonly string[]): Promise<string[]> => {
+    if (tags.length === 0) return [];
+    const keys = tags.map(tagKey);
+    const values = cluster ? await Promise.all(keys.map((key) => client.get(key))) : await client.mget(...keys);
+    return values.map((value) => value ?? '0');
+  };
+
+  const unlinkMatching = async (pattern: string): Promise<void> => {
+    const nodes = isCluster(client) ? client.nodes('master') : [client];
+    await Promise.all(
+      nodes.map(async (node) => {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+          cursor = next;
+          if (keys.length > 0) {
+            const pipeline = node.pipeline();
+            for (const key of keys) pipeline.unlink(key);
+            await pipeline.exec();
+          }
+        } while (cursor !== '0');
+      }),
+    );
+  };
+
+  return {
+    name: 'redis',
+    client,
+    prefix,
+    async get(key) {
+      const data = await client.getBuffer(entryKey(key));
+      if (data === null) return undefined;
+      const decoded = decodeEntry(data);
+      if (!decoded) return undefined;
+      const { entry, extra } = decoded;
+      if (entry.tags.length > 0) {
+        const recorded = extra.tv;
+        const current = await tagVersions(entry.tags);
+        if (!Array.isArray(recorded) || current.some((version, i) => recorded[i] !== version)) return undefined;
+      }
+      return entry;
+    },
+    async set(key, entry, retentionMs) {
+      const ms = Math.ceil(retentionMs);
+      if (ms <= 0) {
+        await client.unlink(entryKey(key));
+        return;
+      }
+      const tv = await tagVersions(entry.tags);
+      await client.set(entryKey(key), encodeEntry(entry, { tv }), 'PX', ms);
+    },
+    async delete(keys) {
+      if (keys.length === 0) return;
+      if (cluster) await Promise.all(keys.map((key) => client.unlink(entryKey(key))));
+      else await client.unlink(...keys.map(entryKey));
+    },
+    async invalidateTags(tags) {
+      await Promise.all(tags.map((tag) => client.incr(tagKey(tag))));
+    },
+    async deletePrefix(keyPrefix) {
+      await unlinkMatching(`${globEscape(entryKey(keyPrefix))}*`);
+    },
+    async clear() {
+      await unlinkMatching(`${globEscape(prefix)}*`);
+    },
+    available: () => client.status === 'ready',
+    async close() {},
+  };
+}

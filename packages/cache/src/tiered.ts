@@ -1,0 +1,97 @@
+/** Two cache levels: a memory L1 in front of an optional shared L2, with timeouts and a bus. */
+import type { Invalidation, InvalidationBus } from './bus.js';
+import type { CacheEntry } from './entry.js';
+import { retention } from './freshness.js';
+import type { CacheStore } from './store.js';
+
+export interface TieredOptions {
+  readonly l1: CacheStore;
+  readonly l2: CacheStore | undefined;
+  /** Upper bound of one L2 operation; past it the operation counts as failed. */
+  readonly timeoutMs: number;
+  readonly now: () => number;
+  readonly onError: (operation: string, error: Error) => void;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`cache: ${operation} timed out after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+export class TieredCache {
+  readonly #options: TieredOptions;
+  bus: InvalidationBus | undefined;
+  #down = false;
+
+  constructor(options: TieredOptions) {
+    this.#options = options;
+  }
+
+  /** Runs an L2 operation; `undefined` when there is no L2, it is down, failed or timed out. */
+  async #l2<T>(operation: string, run: (store: CacheStore) => Promise<T>): Promise<T | undefined> {
+    const { l2, timeoutMs, onError } = this.#options;
+    if (!l2) return undefined;
+    if (l2.available?.() === false) {
+      if (!this.#down) {
+        this.#down = true;
+        onError(operation, new Error(`cache: the ${l2.name} store is unavailable; serving from memory only`));
+      }
+      return undefined;
+    }
+    try {
+      const result = await withTimeout(run(l2), timeoutMs, operation);
+      this.#down = false;
+      return result;
+    } catch (error) {
+      onError(operation, toError(error));
+      return undefined;
+    }
+  }
+
+  async get(key: string): Promise<CacheEntry | undefined> {
+    const { l1, now } = this.#options;
+    const local = await l1.get(key);
+    if (local) return local;
+    const shared = await this.#l2('l2-get', (store) => store.get(key));
+    if (shared) {
+      const left = shared.storedAt + retention(shared) - now();
+      if (left > 0) await l1.set(key, shared, left);
+    }
+    return shared;
+  }
+
+  async set(key: string, entry: CacheEntry): Promise<void> {
+    const ms = retention(entry);
+    await this.#options.l1.set(key, entry, ms);
+    await this.#l2('l2-set', (store) => store.set(key, entry, ms));
+  }
+
+  /** Applies `invalidation` to L1 (and, unless it came from the bus, to L2 and the bus). */
+  async invalidate(invalidation: Invalidation, remote: boolean): Promise<void> {
+    await applyTo(this.#options.l1, invalidation);
+    if (remote) return;
+    await this.#l2('l2-invalidate', (store) => applyTo(store, invalidation));
+    const bus = this.bus;
+    if (bus) await this.#l2('bus-publish', () => bus.publish(invalidation));
+  }
+
+  async flushL1(): Promise<void> {
+    await this.#options.l1.clear();
+  }
+}
+
+async function applyTo(store: CacheStore, invalidation: Invalidation): Promise<void> {
+  if (invalidation.all) {
+    await store.clear();
+    return;
+  }
+  if (invalidation.keys && invalidation.keys.length > 0) await store.delete(invalidation.keys);
+  if (invalidation.tags && invalidation.tags.length > 0) await store.invalidateTags(invalidation.tags);
+  if (invalidation.prefix !== undefined) await store.deletePrefix(invalidation.prefix);
+}
