@@ -1,0 +1,78 @@
+import { DROP, KEEP, type PlanNode, type Rule } from './plan.js';
+
+const isEnumerable = Object.prototype.propertyIsEnumerable;
+
+/** Returned for a value a *pick* node cannot apply to (a string, number or boolean): leave it out. */
+const OMIT: unique symbol = Symbol('omit');
+
+/**
+ * Applies a compiled plan to a value, the way `JSON.stringify` would see it: `toJSON()` is called
+ * first, only own enumerable properties are read, `__proto__`/`constructor`/`prototype` are never
+ * read or written, arrays are mapped element by element. A value at the top that is not an object
+ * or array is returned unchanged.
+ */
+export function applyPlan(rule: Rule, value: unknown): unknown {
+  if (typeof rule === 'number') return rule === KEEP ? value : undefined;
+  const result = applyNode(rule, value, '');
+  return result === OMIT ? value : result;
+}
+
+function applyNode(node: PlanNode, input: unknown, key: string | number): unknown {
+  if (input === null || typeof input !== 'object') {
+    // A sub-selection of a scalar: a pick node has nothing to pick (the member is left out, as
+    // json-mask does); a keep-everything-but node keeps it; `null` is kept (json-mask too).
+    return input === null || typeof input === 'undefined' || node.rest !== DROP ? input : OMIT;
+  }
+  let value: object = input;
+  const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') {
+    const json: unknown = toJSON.call(value, typeof key === 'number' ? String(key) : key);
+    if (json === null || typeof json !== 'object') return node.rest !== DROP || json === null ? json : OMIT;
+    value = json;
+  }
+  if (Array.isArray(value)) return applyArray(node, value);
+  if (value instanceof String || value instanceof Number || value instanceof Boolean) {
+    return node.rest !== DROP ? value : OMIT;
+  }
+  const source = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  if (node.rest === DROP) {
+    for (const member of node.members) {
+      const name = member.name;
+      if (!isEnumerable.call(source, name)) continue;
+      const child = source[name];
+      if (child === undefined) continue;
+      const rule = member.rule;
+      if (rule === KEEP) out[name] = child;
+      else if (rule !== DROP) {
+        const result = applyNode(rule, child, name);
+        if (result !== OMIT) out[name] = result;
+      }
+    }
+    return out;
+  }
+  const byName = node.byName;
+  const rest = node.rest;
+  for (const name of Object.keys(source)) {
+    if (name === '__proto__' || name === 'constructor' || name === 'prototype') continue;
+    const rule = byName.size === 0 ? rest : (byName.get(name) ?? rest);
+    if (rule === DROP) continue;
+    const child = source[name];
+    if (child === undefined) continue;
+    if (rule === KEEP) out[name] = child;
+    else {
+      const result = applyNode(rule, child, name);
+      if (result !== OMIT) out[name] = result;
+    }
+  }
+  return out;
+}
+
+function applyArray(node: PlanNode, items: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const result = applyNode(node, items[i], i);
+    if (result !== OMIT) out.push(result);
+  }
+  return out;
+}
