@@ -1,0 +1,138 @@
+import { describeRedis, type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '@expresskit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compilePolicies } from './policy.js';
+import { memoryStore } from './stores/memory.js';
+import { redisKey, redisStore } from './stores/redis.js';
+import { SCRIPT_SHA } from './stores/script.js';
+import { describeRateLimitStore } from './testing/contract.js';
+
+describeRateLimitStore('memory', () => memoryStore());
+
+describeRedis('redis', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  describeRateLimitStore('redis', () => redisStore({ client: server.client() }));
+
+  it('stores one hash-tagged key per policy, with the time to full recovery as TTL', async () => {
+    const client = server.client();
+    const store = redisStore({ client });
+    const policies = compilePolicies([
+      { name: 'second', limit: 10, window: '1s' },
+      { name: 'hour', limit: 100, window: '1h' },
+    ]);
+    await store.hit('ttl-client', policies, 1, 'consume');
+    expect(await client.keys('rl:{ttl-client}:*')).toEqual(
+      expect.arrayContaining(['rl:{ttl-client}:second', 'rl:{ttl-client}:hour']),
+    );
+    const [second, hour] = await Promise.all([
+      client.pttl('rl:{ttl-client}:second'),
+      client.pttl('rl:{ttl-client}:hour'),
+    ]);
+    expect(second).toBeGreaterThan(0);
+    expect(second).toBeLessThanOrEqual(100);
+    expect(hour).toBeGreaterThan(30_000);
+    expect(hour).toBeLessThanOrEqual(36_000);
+    expect(redisKey('rl:', 'a{b}c', 'p')).toBe('rl:{a%7Bb%7Dc}:p');
+  });
+
+  it('reloads the script after SCRIPT FLUSH (NOSCRIPT → EVAL), then uses EVALSHA again', async () => {
+    const client = server.client();
+    const store = redisStore({ client });
+    const [policy] = compilePolicies({ name: 'p', limit: 3, window: '1h' });
+    if (!policy) throw new Error('no policy');
+    await store.hit('flush', [policy], 1, 'consume');
+    await client.script('FLUSH');
+    expect(await client.script('EXISTS', SCRIPT_SHA)).toEqual([0]);
+    const decision = await store.hit('flush', [policy], 1, 'consume');
+    expect(decision.policies[0]?.remaining).toBe(1);
+    expect(await client.script('EXISTS', SCRIPT_SHA)).toEqual([1]);
+  });
+
+  it('uses the Redis clock: two stores agree whatever their local clocks say', async () => {
+    const a = redisStore({ client: server.client() });
+    const b = redisStore({ client: server.client() });
+    const [policy] = compilePolicies({ name: 'p', limit: 4, window: '1h' });
+    if (!policy) throw new Error('no policy');
+    const results = [];
+    for (const store of [a, b, a, b, a]) results.push((await store.hit('clock', [policy], 1, 'consume')).allowed);
+    expect(results).toEqual([true, true, true, true, false]);
+  });
+
+  it('rejects bad options at creation', () => {
+    expect(() => redisStore({ client: {} as never })).toThrow(
+      new TypeError('redisStore: "client" must be an ioredis Redis or Cluster client'),
+    );
+  });
+});
+
+describeRedis('redis cluster', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  describeRateLimitStore('redis cluster (3 masters)', () => redisStore({ client: cluster.client() }));
+
+  it('keeps every policy of a key in one slot, for keys spread over all masters', async () => {
+    const client = cluster.client();
+    const store = redisStore({ client });
+    const policies = compilePolicies([
+      { name: 'a', limit: 2, window: '1h' },
+      { name: 'b', limit: 3, window: '1h' },
+      { name: 'c', limit: 4, window: '1h' },
+    ]);
+    const keys = Array.from({ length: 30 }, (_, i) => `spread-${i}`);
+    const decisions = await Promise.all(keys.map((key) => store.hit(key, policies, 1, 'consume')));
+    expect(decisions.map((d) => d.policies.map((p) => p.remaining))).toEqual(keys.map(() => [1, 2, 3]));
+    const slots = new Set<number>();
+    for (const key of keys) slots.add(Number(await client.cluster('KEYSLOT', `rl:{${key}}:a`)));
+    expect(slots.size).toBeGreaterThan(1);
+  });
+});
+
+describe('memoryStore', () => {
+  it('expires a key exactly when every policy of it has fully recovered (no information lost)', async () => {
+    let now = 1_000_000;
+    const store = memoryStore({ clock: () => now, maxKeys: 10 });
+    const [policy] = compilePolicies({ name: 'p', limit: 2, window: '2s' });
+    if (!policy) throw new Error('no policy');
+    await store.hit('k', [policy], 2, 'consume');
+    const peek = async () => {
+      const result = (await store.hit('k', [policy], 0, 'peek')).policies[0];
+      return [result?.remaining, result?.resetUs];
+    };
+    expect(await peek()).toEqual([0, 2_000_000]);
+    now += 999;
+    expect(await peek()).toEqual([0, 1_001_000]);
+    now += 1_000;
+    expect(await peek()).toEqual([1, 1_000]);
+    now += 1;
+    expect(await peek()).toEqual([2, 0]);
+    now += 60_000;
+    expect(await peek()).toEqual([2, 0]);
+  });
+
+  it('is bounded: beyond maxKeys the least recently used key starts afresh', async () => {
+    const store = memoryStore({ maxKeys: 2, clock: () => 5_000 });
+    const [policy] = compilePolicies({ name: 'p', limit: 1, window: '1h' });
+    if (!policy) throw new Error('no policy');
+    for (const key of ['a', 'b', 'c']) await store.hit(key, [policy], 1, 'consume');
+    const remaining = async (key: string) => (await store.hit(key, [policy], 0, 'peek')).policies[0]?.remaining;
+    expect([await remaining('a'), await remaining('b'), await remaining('c')]).toEqual([1, 0, 0]);
+  });
+
+  it('rejects bad options at creation', () => {
+    expect(() => memoryStore({ maxKeys: 0 })).toThrow(
+      new TypeError('memoryStore: "maxKeys" must be a positive integer, got 0'),
+    );
+  });
+});
