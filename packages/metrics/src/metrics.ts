@@ -1,0 +1,176 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { subscribeChannels } from './channels.js';
+import { answerPrimary, collectWorkers } from './cluster.js';
+import type { MetricFamily } from './exposition.js';
+import { createHandler, scrapeRequests } from './handler.js';
+import { methodLabel, statusLabel } from './labels.js';
+import { type MetricsOptions, OVERFLOW_ROUTE, resolveOptions, UNMATCHED_ROUTE } from './options.js';
+import { routeTemplate, trackRoute } from './route.js';
+import { Series } from './series.js';
+
+type Next = (err?: unknown) => void;
+
+export interface Metrics {
+  /** Records every request that passes through it. Mount it first: `app.use(m.middleware)`. */
+  readonly middleware: (req: IncomingMessage, res: ServerResponse, next: Next) => void;
+  /** Serves the registry (`app.get('/metrics', m.handler)`); also a plain `node:http` listener. */
+  readonly handler: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void;
+  /** The registry the series live on (the one you passed, or a new one). */
+  readonly registry: Registry;
+  /** Unsubscribes from the channels, stops answering the cluster primary and removes this instance's series (including the process metrics) from the registry. */
+  close(): void;
+}
+
+const SCRAPE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
+/** Status label of a request whose connection closed before the response was complete. */
+const ABORTED_STATUS = '499';
+
+function contentLength(value: number | string | readonly string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  const length = typeof text === 'number' ? text : Number(text);
+  return text !== undefined && text !== '' && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
+}
+
+/**
+ * Prometheus metrics for an Express app: request duration by method, route template and status,
+ * in-flight requests, optional body sizes, Node process metrics, the expresskit packages' events,
+ * and a scrape handler with content negotiation.
+ *
+ * ```ts
+ * const m = metrics();
+ * app.use(m.middleware);
+ * app.get('/metrics', m.handler);
+ * ```
+ */
+export function metrics(options: MetricsOptions = {}): Metrics {
+  const resolved = resolveOptions(options);
+  const registry = resolved.registry ?? new Registry();
+  const series = new Series(registry, resolved.prefix, resolved.maxLabelSets);
+  const { method: methodName, route: routeName, status: statusName } = resolved.labels;
+  const requestLabels = [methodName, routeName, statusName];
+
+  const duration = series.histogram(
+    'http_server_request_duration_seconds',
+    'Duration of HTTP server requests, by method, route template and status.',
+    requestLabels,
+    resolved.buckets,
+  );
+  const active = series.gauge('http_server_active_requests', 'HTTP server requests in flight.', [methodName]);
+  const requestSize =
+    resolved.sizeBuckets &&
+    series.histogram(
+      'http_server_request_body_size_bytes',
+      'Size of HTTP request bodies (from Content-Length).',
+      requestLabels,
+      resolved.sizeBuckets,
+    );
+  const responseSize =
+    resolved.sizeBuckets &&
+    series.histogram(
+      'http_server_response_body_size_bytes',
+      'Size of HTTP response bodies (bytes written).',
+      requestLabels,
+      resolved.sizeBuckets,
+    );
+  const scrapeDuration = series.histogram(
+    'expresskit_metrics_scrape_duration_seconds',
+    'Time taken to collect and render the metrics for a scrape, by format.',
+    ['format'],
+    SCRAPE_BUCKETS,
+  );
+
+  const cleanups: Array<() => void> = [() => series.remove()];
+  if (resolved.defaultMetrics) {
+    const before = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
+    collectDefaultMetrics({ register: registry, prefix: resolved.prefix });
+    const added = registry
+      .getMetricsAsArray()
+      .map((metric) => metric.name)
+      .filter((name) => !before.has(name));
+    cleanups.push(() => {
+      for (const name of added) registry.removeSingleMetric(name);
+    });
+  }
+  if (resolved.channels) cleanups.push(subscribeChannels(series, routeName));
+  if (resolved.cluster === 'worker') cleanups.push(answerPrimary(registry));
+
+  const guard = series.guard('http_server_request_duration_seconds');
+
+  const middleware = function metricsMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
+    if (scrapeRequests.has(req)) {
+      next();
+      return;
+    }
+    const started = process.hrtime.bigint();
+    const method = methodLabel(req.method);
+    active.inc({ [methodName]: method });
+    trackRoute(req);
+    let responseBytes = 0;
+    if (responseSize) {
+      const write = res.write;
+      const end = res.end;
+      const count = (chunk: unknown, encoding: unknown): void => {
+        if (typeof chunk === 'string') {
+          responseBytes += Buffer.byteLength(
+            chunk,
+            typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
+          );
+        } else if (chunk instanceof Uint8Array) {
+          responseBytes += chunk.byteLength;
+        }
+      };
+      res.write = function countedWrite(this: ServerResponse, ...args: Parameters<ServerResponse['write']>) {
+        count(args[0], args[1]);
+        return write.apply(this, args);
+      } as ServerResponse['write'];
+      res.end = function countedEnd(this: ServerResponse, ...args: unknown[]) {
+        if (typeof args[0] !== 'function') count(args[0], args[1]);
+        return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+      } as ServerResponse['end'];
+    }
+
+    let recorded = false;
+    const record = (): void => {
+      if (recorded) return;
+      recorded = true;
+      res.off('finish', record);
+      res.off('close', record);
+      active.dec({ [methodName]: method });
+      if (scrapeRequests.has(req)) return;
+      const status = res.writableFinished ? statusLabel(res.statusCode) : ABORTED_STATUS;
+      const template = routeTemplate(req) ?? UNMATCHED_ROUTE;
+      const route = guard.admit(`${method}\0${template}\0${status}`) ? template : OVERFLOW_ROUTE;
+      const labels = { [methodName]: method, [routeName]: route, [statusName]: status };
+      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      if (requestSize) {
+        const size = contentLength(req.headers['content-length']);
+        if (size !== undefined) requestSize.observe(labels, size);
+      }
+      if (responseSize && req.method !== 'HEAD') responseSize.observe(labels, responseBytes);
+    };
+    res.once('finish', record);
+    res.once('close', record);
+    next();
+  };
+
+  const collect = async (): Promise<MetricFamily[]> => {
+    const own = (await registry.getMetricsAsJSON()) as unknown as MetricFamily[];
+    if (resolved.cluster !== 'primary') return own;
+    const { families } = await collectWorkers(resolved.clusterTimeoutMs);
+    const names = new Set(families.map((family) => family.name));
+    return [...families, ...own.filter((family) => !names.has(family.name))];
+  };
+
+  let closed = false;
+  return {
+    middleware,
+    handler: createHandler({ options: resolved, collect, scrapeDuration }),
+    registry,
+    close(): void {
+      if (closed) return;
+      closed = true;
+      for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+    },
+  };
+}
