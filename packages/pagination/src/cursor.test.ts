@@ -43,9 +43,10 @@ describe('encodeCursor / decodeCursor', () => {
       for (const char of alphabet) {
         if (char === token[i]) continue;
         const tampered = token.slice(0, i) + char + token.slice(i + 1);
-        expect(ruleOf(() => decodeCursor(tampered, options)), `position ${i} → ${char}`).toMatch(
-          /^cursor-(signature|format)$/,
-        );
+        expect(
+          ruleOf(() => decodeCursor(tampered, options)),
+          `position ${i} → ${char}`,
+        ).toMatch(/^cursor-(signature|format)$/);
         tried += 1;
       }
     }

@@ -7,9 +7,12 @@ const owned = new Set(['page', 'per_page', 'limit', 'offset']);
 describe('pageUrl', () => {
   it('keeps the other parameters byte for byte and in order, repeated ones included', () => {
     const params = parseQueryString('/items?tag=b&page=2&tag=a&q=caf%C3%A9+au+lait&per_page=5&filter[x]=1&empty=&flag');
-    expect(pageUrl('https://api.example.com', '/items', params, owned, [['page', '3'], ['per_page', '5']])).toBe(
-      'https://api.example.com/items?tag=b&tag=a&q=caf%C3%A9+au+lait&filter[x]=1&empty=&flag&page=3&per_page=5',
-    );
+    expect(
+      pageUrl('https://api.example.com', '/items', params, owned, [
+        ['page', '3'],
+        ['per_page', '5'],
+      ]),
+    ).toBe('https://api.example.com/items?tag=b&tag=a&q=caf%C3%A9+au+lait&filter[x]=1&empty=&flag&page=3&per_page=5');
   });
 
   it('leaves out the query when nothing remains, and encodes our values', () => {

@@ -25,7 +25,8 @@ afterEach(() => {
 function openTable(count: number): Database {
   const database = new SQL.Database();
   database.run('CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT, score INTEGER NOT NULL, name TEXT NOT NULL)');
-  for (let i = 0; i < count; i += 1) database.run('INSERT INTO items (score, name) VALUES (?, ?)', [i % 4, `n${(i * 7) % 5}`]);
+  for (let i = 0; i < count; i += 1)
+    database.run('INSERT INTO items (score, name) VALUES (?, ?)', [i % 4, `n${(i * 7) % 5}`]);
   return database;
 }
 
@@ -41,7 +42,11 @@ function select(database: Database, sql: string, params: SqlValue[] = []): Row[]
 const cases: ReadonlyArray<{ name: string; sort: SortKeyInput[]; orderBy: string }> = [
   { name: 'score ascending, id tiebreaker', sort: ['score'], orderBy: 'score ASC, id ASC' },
   { name: 'score descending, id tiebreaker', sort: ['-score'], orderBy: 'score DESC, id DESC' },
-  { name: 'mixed: score descending, name ascending', sort: ['-score', 'name'], orderBy: 'score DESC, name ASC, id ASC' },
+  {
+    name: 'mixed: score descending, name ascending',
+    sort: ['-score', 'name'],
+    orderBy: 'score DESC, name ASC, id ASC',
+  },
 ];
 
 describe.each(expressMajors)('keyset walk over a sql.js table on $name', ({ express }) => {
