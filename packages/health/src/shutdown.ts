@@ -156,7 +156,7 @@ function validate(server: Server, options: GracefulShutdownOptions) {
       const ok =
         kind === 'function'
           ? typeof item === 'function'
-          : typeof item === 'object' &&
+          : (typeof item === 'object' || typeof item === 'function') &&
             item !== null &&
             typeof (item as unknown as ShutdownAware).markShuttingDown === 'function';
       if (!ok)

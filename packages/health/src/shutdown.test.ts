@@ -1,0 +1,217 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { gracefulShutdown } from './shutdown.js';
+
+const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'shutdown-server.mjs');
+
+interface Fixture {
+  child: ChildProcess;
+  port: number;
+  events: Array<{ event: string; at: number }>;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; at: number }>;
+}
+
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+});
+
+/** Starts the fixture server in a child process and waits until it listens. */
+function startFixture(env: Record<string, string>): Promise<Fixture> {
+  const child = spawn(process.execPath, [FIXTURE], {
+    cwd: path.join(import.meta.dirname, '..'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const events: Fixture['events'] = [];
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => {
+    child.once('exit', (code) => resolve({ code, at: Date.now() }));
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const event = JSON.parse(line) as { event: string; at: number; port?: number };
+        events.push(event);
+        if (event.event === 'listening' && event.port) {
+          resolve({ child, port: event.port, events, stderr: () => stderr, exited });
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`fixture exited with ${code} before listening: ${stderr}`)));
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  socket: Socket;
+}
+
+function get(port: number, pathname: string, agent: http.Agent | false = false): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathname, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, socket: req.socket as Socket }),
+      );
+    });
+    req.on('error', reject);
+  });
+}
+
+const closed = (socket: Socket): Promise<void> =>
+  socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
+
+describe.each(['express4', 'express'])('gracefulShutdown of a real child process (%s)', (expressPackage) => {
+  it('on SIGTERM fails readiness, keeps serving for the delay, drains in-flight and keep-alive requests, runs hooks, exits 0', async () => {
+    const fixture = await startFixture({ EXPRESS_PACKAGE: expressPackage, DELAY: '700', TIMEOUT: '10000' });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
+    try {
+      // An idle keep-alive connection, and three slow requests in flight on keep-alive connections.
+      const idle = await get(fixture.port, '/fast', agent);
+      expect(idle.body).toBe('fast');
+      const idleClosed = closed(idle.socket);
+      expect((await get(fixture.port, '/health/ready')).status).toBe(200);
+      const slow = Array.from({ length: 3 }, () => get(fixture.port, '/slow?ms=1800', agent));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      const signalled = Date.now();
+      fixture.child.kill('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const ready = await get(fixture.port, '/health/ready');
+      expect(ready.status).toBe(503);
+      expect(ready.body).toBe('{"status":"fail"}');
+      expect((await get(fixture.port, '/health/live')).status).toBe(200);
+      const fresh = await get(fixture.port, '/fast');
+      expect([fresh.status, fresh.body]).toEqual([200, 'fast']);
+
+      const answers = await Promise.all(slow);
+      expect(answers.map((answer) => [answer.status, answer.body, answer.headers.connection])).toEqual(
+        Array(3).fill([200, 'slow done', 'close']),
+      );
+      await idleClosed;
+      await expect(get(fixture.port, '/fast')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+
+      const exit = await fixture.exited;
+      expect(exit.code).toBe(0);
+      expect(exit.at - signalled).toBeGreaterThanOrEqual(700);
+      expect(exit.at - signalled).toBeLessThan(10_000);
+      expect(fixture.events.map((event) => event.event)).toEqual([
+        'listening',
+        'beforeShutdown',
+        'slow-finished',
+        'slow-finished',
+        'slow-finished',
+        'onShutdown',
+      ]);
+      const before = fixture.events.find((event) => event.event === 'beforeShutdown');
+      expect((before?.at ?? 0) - signalled).toBeGreaterThanOrEqual(700);
+      expect(fixture.stderr()).toBe('');
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
+describe('gracefulShutdown hard deadline', () => {
+  it('exits with code 1 at the deadline when a hook hangs', async () => {
+    const fixture = await startFixture({ DELAY: '100', TIMEOUT: '1500', HANG_HOOK: '1' });
+    const signalled = Date.now();
+    fixture.child.kill('SIGTERM');
+    const exit = await fixture.exited;
+    expect(exit.code).toBe(1);
+    expect(exit.at - signalled).toBeGreaterThanOrEqual(1450);
+    expect(exit.at - signalled).toBeLessThan(6000);
+    expect(fixture.events.map((event) => event.event)).toEqual(['listening', 'beforeShutdown', 'onShutdown']);
+    expect(fixture.stderr()).toBe('gracefulShutdown: hard deadline of 1500 ms passed, forcing exit\n');
+  });
+
+  it('destroys a request that never ends at the deadline', async () => {
+    const fixture = await startFixture({ DELAY: '0', TIMEOUT: '1000' });
+    const hanging = get(fixture.port, '/slow?ms=60000').catch((error: NodeJS.ErrnoException) => error.code);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    fixture.child.kill('SIGTERM');
+    expect(await hanging).toBe('ECONNRESET');
+    expect((await fixture.exited).code).toBe(1);
+  });
+});
+
+describe('gracefulShutdown in process', () => {
+  it('shutdown() without exiting: marks health, closes the server, runs hooks in order, resolves 0', async () => {
+    const order: string[] = [];
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const controller = gracefulShutdown(server, {
+      signals: [],
+      delay: 0,
+      timeout: 5000,
+      exit: false,
+      health: { markShuttingDown: () => order.push('health') },
+      beforeShutdown: [() => order.push('before-1'), async () => order.push('before-2')],
+      onShutdown: () => order.push(`on (listening: ${server.listening})`),
+    });
+    expect(controller.state).toBe('running');
+    const pending = controller.shutdown();
+    expect(controller.state).toBe('draining');
+    expect(await pending).toBe(0);
+    expect(controller.shutdown()).toBe(pending);
+    expect(controller.state).toBe('closed');
+    expect(order).toEqual(['health', 'before-1', 'before-2', 'on (listening: false)']);
+  });
+
+  it('resolves 1 and logs when a hook throws, still running the others', async () => {
+    const errors: unknown[][] = [];
+    const server = http.createServer();
+    let ran = false;
+    const controller = gracefulShutdown(server, {
+      signals: [],
+      delay: 0,
+      exit: false,
+      logger: { warn: () => {}, error: (...args: unknown[]) => errors.push(args) },
+      onShutdown: [
+        () => {
+          throw new Error('redis quit failed');
+        },
+        () => {
+          ran = true;
+        },
+      ],
+    });
+    expect(await controller.shutdown()).toBe(1);
+    expect(ran).toBe(true);
+    expect(errors).toEqual([['gracefulShutdown: onShutdown hook failed:', new Error('redis quit failed')]]);
+  });
+
+  it.each([
+    [
+      { delay: -5 },
+      `gracefulShutdown: "delay" must be a duration such as '250ms', '5s', '5m', '1h', '1d' or a non-negative number of milliseconds, got -5`,
+    ],
+    [{ delay: '10s', timeout: '5s' }, 'gracefulShutdown: "timeout" (5000 ms) must be longer than "delay" (10000 ms)'],
+    [{ onShutdown: 'close' }, 'gracefulShutdown: "onShutdown" must be functions'],
+    [{ health: {} }, 'gracefulShutdown: "health" must be health() routers'],
+    [{ signals: ['TERM'] }, 'gracefulShutdown: "signals" must be an array of signal names, got ["TERM"]'],
+    [{ exit: 0 }, 'gracefulShutdown: "exit" must be a function or false, got number'],
+  ])('rejects %j', (options, message) => {
+    expect(() => gracefulShutdown(http.createServer(), options as never)).toThrow(new TypeError(message));
+  });
+});
