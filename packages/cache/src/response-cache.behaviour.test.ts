@@ -1,0 +1,260 @@
+import http, { type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { type CacheEvent, CHANNELS, subscribe } from '@expresskit/core';
+import { expressMajors } from '@expresskit/testing';
+import compression from 'compression';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ResponseCache, responseCache } from './response-cache.js';
+
+/** GET over plain node:http: the raw bytes as sent (supertest would decode br/gzip). */
+function rawGet(
+  server: Server,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  const { port } = server.address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      })
+      .on('error', reject);
+  });
+}
+
+describe.each(expressMajors)('responseCache behaviour on $name', ({ express }) => {
+  let cache: ResponseCache;
+  let unsubscribe: (() => void) | undefined;
+  afterEach(async () => {
+    unsubscribe?.();
+    unsubscribe = undefined;
+    await cache?.close();
+  });
+
+  it('runs the handler once for 100 concurrent misses of one key (singleflight)', async () => {
+    cache = responseCache({ compress: false });
+    const application = express();
+    let calls = 0;
+    application.get('/slow', cache, async (_req, res) => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      res.json({ calls });
+    });
+    const server = application.listen(0);
+    try {
+      const responses = await Promise.all(Array.from({ length: 100 }, () => request(server).get('/slow')));
+      expect(calls).toBe(1);
+      expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));
+      expect(new Set(responses.map((r) => r.text))).toEqual(new Set(['{"calls":1}']));
+      const statuses = responses.map((r) => r.headers['cache-status']).sort();
+      expect(statuses.filter((s) => s === 'expresskit; fwd=miss; stored')).toHaveLength(1);
+      expect(statuses.filter((s) => s === 'expresskit; fwd=miss; collapsed')).toHaveLength(99);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('serves stale while revalidating once in the background (injected clock)', async () => {
+    let now = 1_000_000;
+    cache = responseCache({ compress: false, ttl: '10s', staleWhileRevalidate: '30s', now: () => now });
+    const application = express();
+    let version = 0;
+    application.get('/swr', cache, (_req, res) => {
+      version++;
+      res.send(`v${version}`);
+    });
+    expect((await request(application).get('/swr')).text).toBe('v1');
+    now += 15_000;
+    const stale = await request(application).get('/swr');
+    expect(stale.text).toBe('v1');
+    expect(stale.headers['x-cache']).toBe('STALE');
+    expect(stale.headers['cache-status']).toBe('expresskit; hit; ttl=-5; fwd=stale');
+    expect(stale.headers.age).toBe('15');
+    expect(stale.headers['cache-control']).toBe('public, max-age=0, s-maxage=10, stale-while-revalidate=30');
+    const again = await request(application).get('/swr');
+    expect(['v1', 'v2']).toContain(again.text);
+    for (let i = 0; i < 200 && version < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(version).toBe(2);
+    const fresh = await request(application).get('/swr');
+    expect(fresh.text).toBe('v2');
+    expect(fresh.headers['x-cache']).toBe('HIT');
+    now += 41_000;
+    const expired = await request(application).get('/swr');
+    expect(expired.text).toBe('v3');
+    expect(expired.headers['x-cache']).toBe('MISS');
+  });
+
+  it('serves stale when the handler throws or answers 5xx inside stale-if-error (injected clock)', async () => {
+    let now = 5_000_000;
+    cache = responseCache({ compress: false, ttl: '10s', staleIfError: '1m', now: () => now });
+    const application = express();
+    let mode: 'ok' | 'throw' | '503' = 'ok';
+    application.get('/sie', cache, (_req, res) => {
+      if (mode === 'throw') throw new Error('database down');
+      if (mode === '503') {
+        res.status(503).send('busy');
+        return;
+      }
+      res.send('good');
+    });
+    expect((await request(application).get('/sie')).text).toBe('good');
+    now += 20_000;
+    mode = 'throw';
+    const thrown = await request(application).get('/sie');
+    expect(thrown.status).toBe(200);
+    expect(thrown.text).toBe('good');
+    expect(thrown.headers['x-cache']).toBe('STALE');
+    expect(thrown.headers['cache-status']).toBe('expresskit; fwd=stale; fwd-status=500; detail=stale-if-error');
+    mode = '503';
+    const busy = await request(application).get('/sie');
+    expect(busy.text).toBe('good');
+    expect(busy.headers['cache-status']).toBe('expresskit; fwd=stale; fwd-status=503; detail=stale-if-error');
+    now += 60_000;
+    const tooOld = await request(application).get('/sie');
+    expect(tooOld.status).toBe(503);
+    expect(tooOld.text).toBe('busy');
+  });
+
+  it('invalidates by tag (res.cacheTags and the tags option), key and path prefix', async () => {
+    cache = responseCache({ compress: false, tags: ['catalog'] });
+    const application = express();
+    let calls = 0;
+    application.use(cache);
+    application.get('/products/:id', (req, res) => {
+      calls++;
+      res.cacheTags(`product:${req.params.id}`).json({ id: req.params.id });
+    });
+    const hits = async (path: string) => (await request(application).get(path)).headers['x-cache'];
+    await hits('/products/1');
+    await hits('/products/2');
+    expect(await hits('/products/1')).toBe('HIT');
+    await cache.invalidate({ tags: ['product:1'] });
+    expect(await hits('/products/1')).toBe('MISS');
+    expect(await hits('/products/2')).toBe('HIT');
+    await cache.invalidate({ tags: ['catalog'] });
+    expect(await hits('/products/2')).toBe('MISS');
+    await cache.invalidate({ keys: ['GET /products/2'] });
+    expect(await hits('/products/2')).toBe('MISS');
+    await cache.invalidate({ prefix: '/products' });
+    expect(await hits('/products/1')).toBe('MISS');
+    expect(await hits('/products/2')).toBe('MISS');
+    expect(calls).toBe(7);
+  });
+
+  it('a successful unsafe request invalidates its path and Location, a failed one does not', async () => {
+    cache = responseCache({ compress: false });
+    const application = express();
+    application.use(cache);
+    let version = 0;
+    application.get('/items/:id', (req, res) => {
+      res.send(`${req.params.id}@${version}`);
+    });
+    application.get('/items', (_req, res) => {
+      res.send(`list@${version}`);
+    });
+    application.put('/items/:id', (req, res) => {
+      if (req.query.fail) {
+        res.status(409).end();
+        return;
+      }
+      version++;
+      res.status(204).end();
+    });
+    application.post('/items', (_req, res) => {
+      version++;
+      res.status(201).location('/items').end();
+    });
+    await request(application).get('/items/1');
+    await request(application).get('/items');
+    await request(application).put('/items/1?fail=1');
+    expect((await request(application).get('/items/1')).headers['x-cache']).toBe('HIT');
+    const put = await request(application).put('/items/1');
+    expect(put.headers['x-cache']).toBe('BYPASS');
+    expect(put.headers['cache-status']).toBe('expresskit; fwd=method; detail=method');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const after = await request(application).get('/items/1');
+    expect(after.text).toBe('1@1');
+    expect(after.headers['x-cache']).toBe('MISS');
+    expect((await request(application).get('/items')).text).toBe('list@0');
+    await request(application).post('/items');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await request(application).get('/items')).text).toBe('list@2');
+  });
+
+  it('serves stored br and gzip variants behind compression(): decoded bytes equal, distinct strong ETags', async () => {
+    cache = responseCache();
+    const application = express();
+    application.use(compression());
+    application.use(cache);
+    const body = JSON.stringify(Array.from({ length: 300 }, (_, i) => ({ id: i, name: `product ${i}` })));
+    let calls = 0;
+    application.get('/big', (_req, res) => {
+      calls++;
+      res.type('application/json').send(body);
+    });
+    const server = application.listen(0);
+    try {
+      const get = (encoding: string, extra: Record<string, string> = {}) =>
+        rawGet(server, '/big', { 'accept-encoding': encoding, ...extra });
+      const identity = await get('identity');
+      expect(identity.headers['content-encoding']).toBeUndefined();
+      expect(identity.body.toString()).toBe(body);
+      expect(identity.headers['content-length']).toBe(String(Buffer.byteLength(body)));
+      expect(identity.headers.vary).toBe('Accept-Encoding');
+      const br = await get('gzip, br');
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.headers['x-cache']).toBe('HIT');
+      expect(br.headers.vary).toBe('Accept-Encoding');
+      expect(br.headers['content-length']).toBe(String(br.body.length));
+      expect(br.body.length).toBeLessThan(Buffer.byteLength(body));
+      expect(Buffer.compare(brotliDecompressSync(br.body), Buffer.from(body))).toBe(0);
+      const gzip = await get('gzip');
+      expect(gzip.headers['content-encoding']).toBe('gzip');
+      expect(gzip.headers['content-length']).toBe(String(gzip.body.length));
+      expect(Buffer.compare(gunzipSync(gzip.body), Buffer.from(body))).toBe(0);
+      const etags = [identity.headers.etag, br.headers.etag, gzip.headers.etag];
+      expect(new Set(etags).size).toBe(3);
+      expect(br.headers.etag).toBe(`${identity.headers.etag?.slice(0, -1)}-br"`);
+      expect(gzip.headers.etag).toBe(`${identity.headers.etag?.slice(0, -1)}-gzip"`);
+      const br2 = await get('br;q=1, gzip;q=0.5');
+      expect(Buffer.compare(br2.body, br.body)).toBe(0);
+      const notModified = await get('br', { 'if-none-match': br.headers.etag ?? '' });
+      expect(notModified.status).toBe(304);
+      expect(notModified.headers.etag).toBe(br.headers.etag);
+      expect(notModified.body.length).toBe(0);
+      const wrongVariant = await get('gzip', { 'if-none-match': br.headers.etag ?? '' });
+      expect(wrongVariant.status).toBe(200);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(calls).toBe(1);
+  });
+
+  it('publishes hit, miss, store, bypass and invalidate events with the route', async () => {
+    const events: CacheEvent[] = [];
+    unsubscribe = subscribe(CHANNELS.cache, (event) => events.push(event));
+    cache = responseCache({ compress: false });
+    const application = express();
+    application.get('/e/:id', cache, (_req, res) => {
+      res.send('e');
+    });
+    await request(application).get('/e/1');
+    await request(application).get('/e/1');
+    await request(application).get('/e/1').set('Authorization', 'Bearer x');
+    await cache.invalidate({ tags: ['t'] });
+    expect(events).toEqual([
+      { type: 'miss', route: '/e/:id' },
+      { type: 'store', route: '/e/:id' },
+      { type: 'hit', route: '/e/:id' },
+      { type: 'bypass', route: '/e/:id', reason: 'authorization' },
+      { type: 'invalidate', tags: ['t'], remote: false },
+    ]);
+  });
+});
