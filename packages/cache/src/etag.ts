@@ -6,6 +6,7 @@ import {
   checkPreconditions,
   notModifiedHeaders,
   parseEntityTag,
+  parseEntityTags,
   parseHttpDate,
 } from './conditional.js';
 import { strongEtag, weakEtag } from './hash.js';
@@ -269,9 +270,10 @@ function sendNotModified(res: Response, state: State): void {
   for (const name of res.getHeaderNames()) if (!Object.hasOwn(keep, name)) res.removeHeader(name);
   // A client that holds the weakened (compressed) form of a strong tag gets that form back.
   const current = tag === undefined ? undefined : parseEntityTag(tag);
-  const inm = state.req.headers['if-none-match'];
-  if (tag !== undefined && current?.weak === false && inm !== undefined && !inm.includes(tag)) {
-    if (inm.includes(`W/${tag}`)) res.setHeader('ETag', `W/${tag}`);
+  const held = parseEntityTags(state.req.headers['if-none-match'] ?? '');
+  if (current?.weak === false && held !== '*') {
+    const same = held.filter((t) => t.opaque === current.opaque);
+    if (same.length > 0 && same.every((t) => t.weak)) res.setHeader('ETag', `W/${current.opaque}`);
   }
   res.statusCode = 304;
   res.end();
