@@ -1,0 +1,160 @@
+import { isProblemError, type ProblemError, sendProblem } from '@expresskit/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { LRUCache } from 'lru-cache';
+import { type CompiledFields, type ParameterNames, planMasks, prepareMasks } from './compile.js';
+import { FORBIDDEN } from './plan.js';
+import { type FieldPolicy, fail, type ResolvedPolicy, resolvePolicy } from './policy.js';
+import { readParam } from './query.js';
+
+/** Finds the member of an enveloped body that holds the items, or `undefined` when `body` is no envelope. */
+export type EnvelopeLocator = (body: Readonly<Record<string, unknown>>) => string | undefined;
+
+/** Options of `fields()`. The `FieldPolicy` members (`deny`, `allow`, `strict`, limits) apply too. */
+export interface FieldsOptions extends FieldPolicy {
+  /** The query parameter holding the selection. @default 'fields' */
+  param?: string;
+  /** The query parameter holding the exclusion, or `false` to accept none. @default 'exclude' */
+  excludeParam?: string | false;
+  /**
+   * Where the items are in an enveloped body. A member name: a JSON object body that has that member
+   * and a `pagination` or `links` member (the `@expresskit/pagination` envelope
+   * `{ data, pagination, links }`) has the selection applied to that member only, the rest of the
+   * envelope untouched. A function decides per body. `false`: always the whole body.
+   * @default 'data'
+   */
+  envelope?: string | false | EnvelopeLocator;
+  /** How many compiled selections to keep (LRU, keyed by raw and by canonical mask). @default 1000 */
+  cacheSize?: number;
+  /**
+   * Answers a bad `fields`/`exclude` parameter. Receives the 400 `ProblemError`
+   * (`type` `…:invalid-parameter`, members `parameter`, `rule`, `offset`).
+   * @default sends the problem as `application/problem+json`
+   */
+  onError?: (error: ProblemError, req: Request, res: Response, next: NextFunction) => void;
+}
+
+interface Config {
+  readonly policy: ResolvedPolicy;
+  readonly names: ParameterNames;
+  readonly exclude: boolean;
+  readonly envelope: EnvelopeLocator | null;
+  readonly onError: NonNullable<FieldsOptions['onError']>;
+  readonly byRaw: LRUCache<string, CompiledFields>;
+  readonly byCanonical: LRUCache<string, CompiledFields>;
+}
+
+/**
+ * Field selection for JSON responses: `?fields=id,author(name)` and `?exclude=body` are parsed
+ * once per request (a bad mask answers 400 before your handler runs), the compiled selection is
+ * put on `res.locals.fields`, and the body your handler passes to `res.json` (or `res.send` with an
+ * object) is reduced before it is serialised, so ETags and caches see the reduced body.
+ * Responses with status 400 or above are never reduced.
+ */
+export function fields(options: FieldsOptions = {}): RequestHandler {
+  const config = resolveOptions(options);
+  return function fieldsMiddleware(req: Request, res: Response, next: NextFunction): void {
+    let selector: CompiledFields;
+    try {
+      const query: unknown = req.query;
+      const selection = readParam(query, config.names.fields);
+      const exclusion = config.exclude ? readParam(query, config.names.exclude) : null;
+      selector = compiled(config, selection, exclusion);
+    } catch (error) {
+      if (isProblemError(error) && error.status === 400) {
+        config.onError(error, req, res, next);
+        return;
+      }
+      next(error);
+      return;
+    }
+    res.locals.fields = selector;
+    if (!selector.identity) wrapJson(res, selector, config.envelope);
+    next();
+  };
+}
+
+function compiled(config: Config, selection: readonly string[] | null, exclusion: readonly string[] | null) {
+  const raw = JSON.stringify([selection, exclusion]);
+  const hit = config.byRaw.get(raw);
+  if (hit !== undefined) return hit;
+  const prepared = prepareMasks(config.policy, selection, exclusion, config.names);
+  let selector = config.byCanonical.get(prepared.key);
+  if (selector === undefined) {
+    selector = planMasks(config.policy, prepared, config.names);
+    config.byCanonical.set(prepared.key, selector);
+  }
+  config.byRaw.set(raw, selector);
+  return selector;
+}
+
+/** Replaces `res.json` for this response only, applying `selector` to bodies of status < 400. */
+function wrapJson(res: Response, selector: CompiledFields, envelope: EnvelopeLocator | null): void {
+  const original = res.json as (...args: unknown[]) => Response;
+  const json = function jsonWithFields(this: Response, ...args: unknown[]): Response {
+    let status = this.statusCode;
+    let index = 0;
+    // Express 4 still accepts the deprecated `res.json(status, body)` and `res.json(body, status)`.
+    if (args.length >= 2 && typeof args[0] === 'number') {
+      status = args[0];
+      index = 1;
+    } else if (args.length >= 2 && typeof args[1] === 'number') {
+      status = args[1];
+    }
+    if (status < 400 && args.length > 0) args[index] = selectBody(args[index], selector, envelope);
+    return original.apply(this, args);
+  };
+  res.json = json as Response['json'];
+}
+
+function selectBody(body: unknown, selector: CompiledFields, envelope: EnvelopeLocator | null): unknown {
+  if (envelope !== null && body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    const record = body as Record<string, unknown>;
+    const member = envelope(record);
+    if (member !== undefined && !FORBIDDEN.has(member) && Object.hasOwn(record, member)) {
+      return { ...record, [member]: selector.select(record[member]) };
+    }
+  }
+  return selector.select(body);
+}
+
+function paginationEnvelope(member: string): EnvelopeLocator {
+  return (body) =>
+    Object.hasOwn(body, member) && (Object.hasOwn(body, 'pagination') || Object.hasOwn(body, 'links'))
+      ? member
+      : undefined;
+}
+
+function resolveOptions(options: FieldsOptions): Config {
+  if (options === null || typeof options !== 'object') fail('fields', 'options', 'an object', options);
+  const policy = resolvePolicy(options, 'fields');
+  const param = options.param ?? 'fields';
+  if (typeof param !== 'string' || param === '') fail('fields', 'param', 'a non-empty string', param);
+  const excludeParam = options.excludeParam ?? 'exclude';
+  if (excludeParam !== false && (typeof excludeParam !== 'string' || excludeParam === '')) {
+    fail('fields', 'excludeParam', 'a non-empty string or false', excludeParam);
+  }
+  if (excludeParam === param) fail('fields', 'excludeParam', `different from "param"`, excludeParam);
+  const envelopeOption = options.envelope ?? 'data';
+  let envelope: EnvelopeLocator | null;
+  if (envelopeOption === false) envelope = null;
+  else if (typeof envelopeOption === 'function') envelope = envelopeOption;
+  else if (typeof envelopeOption === 'string' && envelopeOption !== '' && !FORBIDDEN.has(envelopeOption)) {
+    envelope = paginationEnvelope(envelopeOption);
+  } else {
+    return fail('fields', 'envelope', 'a member name, a function or false', envelopeOption);
+  }
+  const cacheSize = options.cacheSize ?? 1000;
+  if (!Number.isInteger(cacheSize) || cacheSize < 1) fail('fields', 'cacheSize', 'a positive integer', cacheSize);
+  if (options.onError !== undefined && typeof options.onError !== 'function') {
+    fail('fields', 'onError', 'a function', options.onError);
+  }
+  return {
+    policy,
+    names: { fields: param, exclude: excludeParam === false ? 'exclude' : excludeParam },
+    exclude: excludeParam !== false,
+    envelope,
+    onError: options.onError ?? ((error, _req, res) => sendProblem(res, error)),
+    byRaw: new LRUCache({ max: cacheSize }),
+    byCanonical: new LRUCache({ max: cacheSize }),
+  };
+}
