@@ -1,5 +1,7 @@
 import { isProblemError, type ProblemError } from '@expresskit/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeCursor } from './cursor.js';
 import { parseQueryString } from './params.js';
 import { type LimitPolicy, parseCursorQuery, parseOffsetQuery } from './query.js';
 
@@ -158,5 +160,41 @@ describe('parseCursorQuery', () => {
     ['limit', 'integer', 'limit=1e2'],
   ])('rejects %s (%s): ?%s', (parameter, rule, search) => {
     expect(problemOf(() => cursor(search)).extensions).toMatchObject({ parameter, rule });
+  });
+});
+
+describe('hostile input, property-based', () => {
+  it('any value of any pagination parameter is either a canonical integer or a 400 problem', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('page', 'per_page', 'limit', 'offset'),
+        fc.oneof(fc.string(), fc.stringMatching(/^[-+ 0-9e.x]{0,12}$/), fc.bigInt().map(String)),
+        (name, value) => {
+          const search = `${name}=${encodeURIComponent(value)}`;
+          try {
+            const parsed = offset(search, { maxLimit: 1_000_000 }, Number.POSITIVE_INFINITY);
+            const read = name === 'page' ? parsed.page : name === 'offset' ? parsed.offset : parsed.limit;
+            expect(String(read)).toBe(value);
+          } catch (error) {
+            expect(isProblemError(error) && error.status).toBe(400);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('any cursor value is decoded or answered with a 400 problem, never another error', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (token) => {
+        try {
+          decodeCursor(token, { secret: 'property-secret-0123456789' });
+          expect.unreachable('a random token must not verify');
+        } catch (error) {
+          expect(isProblemError(error) && error.extensions.rule).toMatch(/^cursor-(format|signature)$/);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
