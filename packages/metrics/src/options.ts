@@ -63,7 +63,8 @@ const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 function fail(option: string, rule: string, value: unknown): never {
-  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  const shown =
+    typeof value === 'string' ? JSON.stringify(value) : Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
   throw new TypeError(`metrics: "${option}" ${rule}, got ${shown}`);
 }
 
@@ -72,7 +73,7 @@ function checkBuckets(option: string, value: unknown): readonly number[] {
   let previous = Number.NEGATIVE_INFINITY;
   for (const bound of value) {
     if (typeof bound !== 'number' || !Number.isFinite(bound) || bound <= previous) {
-      fail(option, 'must hold finite numbers in increasing order', `[${value.join(', ')}]`);
+      fail(option, 'must hold finite numbers in increasing order', value);
     }
     previous = bound;
   }
@@ -93,9 +94,9 @@ function resolveLabels(naming: MetricsOptions['naming']): LabelNames {
   }
   const names = [naming.method, naming.route, naming.status];
   if (!names.every((name) => typeof name === 'string' && LABEL.test(name) && !name.startsWith('__'))) {
-    fail('naming', 'label names must match [a-zA-Z_][a-zA-Z0-9_]* (not starting with __)', names.join(', '));
+    fail('naming', 'label names must match [a-zA-Z_][a-zA-Z0-9_]* (not starting with __)', names);
   }
-  if (new Set(names).size !== 3) fail('naming', 'must use three different label names', names.join(', '));
+  if (new Set(names).size !== 3) fail('naming', 'must use three different label names', names);
   return { method: naming.method, route: naming.route, status: naming.status };
 }
 
