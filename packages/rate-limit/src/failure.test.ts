@@ -1,0 +1,170 @@
+import { CHANNELS, PROBLEM_CONTENT_TYPE, type RateLimitEvent, subscribe } from '@expresskit/core';
+import { describeRedis, expressMajors, type RedisServer, startRedis } from '@expresskit/testing';
+import type { Redis } from 'ioredis';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { StoreErrorPolicy } from './guard.js';
+import { rateLimit } from './rate-limit.js';
+import { redisStore } from './stores/redis.js';
+
+/** Generous bound on one request while Redis is down: the store timeout is 150 ms. */
+const BOUND_MS = 2_000;
+
+describeRedis('store failure: Redis stopped mid-test, then started again', () => {
+  let server: RedisServer;
+  let events: RateLimitEvent[] = [];
+  let unsubscribe: () => void = () => {};
+  beforeAll(async () => {
+    server = await startRedis();
+    unsubscribe = subscribe(CHANNELS.rateLimit, (event) => {
+      if (event.type !== 'allowed' && event.type !== 'limited') events.push(event);
+    });
+  });
+  afterAll(async () => {
+    unsubscribe();
+    await server?.close();
+  });
+  afterEach(async () => {
+    if (!server.running) await server.start();
+  });
+
+  /** A client with ioredis defaults (offline queue on, 20 retries per request). */
+  function client(): Redis {
+    const redis = server.client();
+    redis.on('error', () => {});
+    return redis;
+  }
+
+  describe.each(expressMajors)('$name', ({ express }) => {
+    function appFor(onStoreError: StoreErrorPolicy, redis: Redis, key: string) {
+      const app = express();
+      app.use(
+        rateLimit({
+          policies: { name: 'p', limit: 3, window: '1h' },
+          store: redisStore({ client: redis }),
+          key: () => key,
+          onStoreError,
+          storeTimeout: '150ms',
+          breaker: { failures: 2, probeInterval: '200ms' },
+        }),
+      );
+      app.get('/', (_req, res) => {
+        res.send('ok');
+      });
+      return app;
+    }
+
+    async function timed(app: ReturnType<typeof appFor>) {
+      const started = performance.now();
+      const response = await request(app).get('/');
+      return { response, elapsed: performance.now() - started };
+    }
+
+    /** Polls until a request is answered by Redis again (a fresh Redis: r=2 after one request). */
+    async function waitForRecovery(app: ReturnType<typeof appFor>, redis: Redis, key: string) {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const response = await request(app).get('/');
+        if (response.status === 200 && (await redis.get(`rl:{${key}}:p`).catch(() => null)) !== null) return response;
+        if (Date.now() > deadline) throw new Error('the limiter did not recover');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+
+    async function run(policy: StoreErrorPolicy, expectDown: (responses: Awaited<ReturnType<typeof timed>>[]) => void) {
+      events = [];
+      const redis = client();
+      const key = `${policy}-${express.name}-${Date.now()}`;
+      const app = appFor(policy, redis, key);
+      const first = await request(app).get('/');
+      expect([first.status, first.headers.ratelimit]).toEqual([200, '"p";r=2;t=1200']);
+
+      await server.stop();
+      const down: Awaited<ReturnType<typeof timed>>[] = [];
+      for (let i = 0; i < 6; i++) down.push(await timed(app));
+      for (const { elapsed } of down) expect(elapsed).toBeLessThan(BOUND_MS);
+      expectDown(down);
+      expect(events.map((e) => e.type).slice(0, 3)).toEqual(['store-error', 'store-error', 'degraded']);
+      expect(events[2]).toMatchObject({ type: 'degraded', store: 'redis', policy });
+
+      await server.start();
+      const back = await waitForRecovery(app, redis, key);
+      expect(back.headers.ratelimit).toBe('"p";r=2;t=1200');
+      expect(events.at(-1)).toMatchObject({ type: 'recovered', store: 'redis', policy });
+      const next = await request(app).get('/');
+      expect(next.headers.ratelimit).toBe('"p";r=1;t=2400');
+    }
+
+    it('fail-open: requests go through (without RateLimit headers), latency bounded', async () => {
+      await run('fail-open', (down) => {
+        expect(down.map(({ response }) => [response.status, response.text, response.headers.ratelimit])).toEqual(
+          Array.from({ length: 6 }, () => [200, 'ok', undefined]),
+        );
+      });
+    });
+
+    it('fail-closed: 503 problem+json, latency bounded', async () => {
+      await run('fail-closed', (down) => {
+        for (const { response } of down) {
+          expect(response.status).toBe(503);
+          expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+          expect(response.headers['retry-after']).toBe('1');
+          expect(response.body).toEqual({
+            type: 'tag:expresskit.dev,2026:unavailable',
+            title: 'Rate limiter unavailable',
+            status: 503,
+            detail: 'The rate limiter cannot reach its store, and is configured to reject requests until it can',
+          });
+        }
+      });
+    });
+
+    it('fallback: the limit is enforced by a local memory store, latency bounded', async () => {
+      await run('fallback', (down) => {
+        expect(down.map(({ response }) => [response.status, response.headers.ratelimit])).toEqual([
+          [200, '"p";r=2;t=1200'],
+          [200, '"p";r=1;t=2400'],
+          [200, '"p";r=0;t=3600'],
+          [429, '"p";r=0;t=1200'],
+          [429, '"p";r=0;t=1200'],
+          [429, '"p";r=0;t=1200'],
+        ]);
+      });
+    });
+  });
+
+  it('a slow Redis (a 1 s busy script blocks it) times out after storeTimeout and fails open', async () => {
+    events = [];
+    const redis = client();
+    const blocker = client();
+    const express = expressMajors[1]?.express;
+    if (!express) throw new Error('no express');
+    const app = express();
+    app.use(
+      rateLimit({
+        policies: { name: 'p', limit: 3, window: '1h' },
+        store: redisStore({ client: redis }),
+        key: () => 'slow',
+        storeTimeout: '150ms',
+      }),
+    );
+    app.get('/', (_req, res) => {
+      res.send('ok');
+    });
+    await request(app).get('/');
+    // Redis runs one script at a time: this one keeps the server busy for a second.
+    const busy = `local s = redis.call('TIME'); local stop = s[1] * 1000000 + s[2] + 1000000
+      while true do local t = redis.call('TIME'); if t[1] * 1000000 + t[2] > stop then break end end
+      return 1`;
+    const sleeping = blocker.eval(busy, 0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    const response = await request(app).get('/');
+    const elapsed = performance.now() - started;
+    await sleeping;
+    expect([response.status, response.headers.ratelimit]).toEqual([200, undefined]);
+    expect(elapsed).toBeLessThan(900);
+    expect(events[0]).toMatchObject({ type: 'store-error', store: 'redis', policy: 'fail-open' });
+    expect(events[0]?.type === 'store-error' && events[0].error?.message).toBe('redis store timed out after 150 ms');
+  });
+});
