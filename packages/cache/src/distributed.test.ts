@@ -1,0 +1,167 @@
+import { type CacheEvent, CHANNELS, subscribe } from '@expresskit/core';
+import {
+  describeRedis,
+  type ExpressFactory,
+  expressMajors,
+  type RedisCluster,
+  type RedisServer,
+  startRedis,
+  startRedisCluster,
+} from '@expresskit/testing';
+import type { Cluster, Redis } from 'ioredis';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type ResponseCache, responseCache } from './response-cache.js';
+import { redisStore } from './stores/redis.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Two instances (own clients, own L1) sharing one Redis, like two processes behind a balancer. */
+function twoInstances(express: ExpressFactory, clients: [Redis | Cluster, Redis | Cluster], prefix: string) {
+  let version = 0;
+  const make = (client: Redis | Cluster) => {
+    const cache = responseCache({ store: redisStore({ client, prefix }), compress: false, tags: ['products'] });
+    const app = express();
+    app.get('/products/:id', cache, (req, res) => {
+      res.json({ id: req.params.id, version });
+    });
+    return { cache, app };
+  };
+  return { a: make(clients[0]), b: make(clients[1]), bump: () => version++ };
+}
+
+function sharedSuite(name: string, connect: () => Promise<[Redis | Cluster, Redis | Cluster]>) {
+  describe.each(expressMajors)(`two instances on ${name}, $name`, ({ express, major }) => {
+    let clients: [Redis | Cluster, Redis | Cluster];
+    let caches: ResponseCache[] = [];
+    beforeAll(async () => {
+      clients = await connect();
+    });
+    afterEach(async () => {
+      for (const cache of caches) await cache.close();
+      caches = [];
+    });
+
+    it('B reads what A stored from L2, then from its own L1; A invalidation reaches B within 100 ms', async () => {
+      const { a, b, bump } = twoInstances(express, clients, `two${major}${name}:`);
+      caches = [a.cache, b.cache];
+      await Promise.all([a.cache.ready, b.cache.ready]);
+      expect((await request(a.app).get('/products/1')).headers['x-cache']).toBe('MISS');
+      const fromL2 = await request(b.app).get('/products/1');
+      expect(fromL2.headers['x-cache']).toBe('HIT');
+      expect(fromL2.body).toEqual({ id: '1', version: 0 });
+      expect((await request(b.app).get('/products/1')).headers['x-cache']).toBe('HIT');
+      bump();
+      await a.cache.invalidate({ tags: ['products'] });
+      await sleep(100);
+      const after = await request(b.app).get('/products/1');
+      expect(after.headers['x-cache']).toBe('MISS');
+      expect(after.body).toEqual({ id: '1', version: 1 });
+    });
+
+    it('a successful PUT on A invalidates the path in B’s L1 through the bus', async () => {
+      const { a, b, bump } = twoInstances(express, clients, `put${major}${name}:`);
+      caches = [a.cache, b.cache];
+      a.app.put('/products/:id', a.cache, (_req, res) => {
+        bump();
+        res.status(204).end();
+      });
+      await Promise.all([a.cache.ready, b.cache.ready]);
+      await request(b.app).get('/products/2');
+      expect((await request(b.app).get('/products/2')).headers['x-cache']).toBe('HIT');
+      await request(a.app).put('/products/2').expect(204);
+      await sleep(150);
+      const after = await request(b.app).get('/products/2');
+      expect(after.headers['x-cache']).toBe('MISS');
+      expect(after.body).toEqual({ id: '2', version: 1 });
+    });
+  });
+}
+
+describeRedis('distributed cache on a real redis-server', () => {
+  let server: RedisServer;
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  sharedSuite('redis', async () => [server.client(), server.client()]);
+
+  describe.each(expressMajors)('Redis outage, $name', ({ express }) => {
+    let cache: ResponseCache | undefined;
+    let unsubscribe: (() => void) | undefined;
+    afterEach(async () => {
+      unsubscribe?.();
+      await cache?.close();
+      if (!server.running) await server.start();
+    });
+
+    it('degrades to L1 without 5xx or hang, publishes error events, and recovers without restart', async () => {
+      const events: CacheEvent[] = [];
+      unsubscribe = subscribe(CHANNELS.cache, (event) => events.push(event));
+      const client = server.client({ maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+      client.on('error', () => {});
+      cache = responseCache({ store: redisStore({ client, prefix: 'outage:' }), compress: false });
+      const app = express();
+      let calls = 0;
+      app.get('/o/:id', cache, (req, res) => {
+        calls++;
+        res.send(`o${req.params.id}`);
+      });
+      await cache.ready;
+      await request(app).get('/o/1').expect(200);
+      await server.stop();
+      const started = Date.now();
+      const during = await Promise.all([request(app).get('/o/1'), request(app).get('/o/2'), request(app).get('/o/2')]);
+      expect(during.map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(during.map((r) => r.text)).toEqual(['o1', 'o2', 'o2']);
+      expect(during[0]?.headers['x-cache']).toBe('HIT');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      const errors = events.filter((event) => event.type === 'error');
+      expect(errors.length).toBeGreaterThan(0);
+      expect(errors.every((event) => event.type === 'error' && /^(l2-|bus)/.test(event.operation))).toBe(true);
+      await server.start();
+      for (let i = 0; i < 250 && client.status !== 'ready'; i++) await sleep(20);
+      expect(client.status).toBe('ready');
+      await request(app).get('/o/3').expect(200);
+      expect(await client.exists('outage:e:GET /o/3')).toBe(1);
+      expect(calls).toBeGreaterThanOrEqual(3);
+      client.disconnect();
+    });
+
+    it('flushes L1 when the bus reconnects (pub/sub loses messages while disconnected)', async () => {
+      const client = server.client({ retryStrategy: () => 100 });
+      client.on('error', () => {});
+      cache = responseCache({ store: redisStore({ client, prefix: 'flush:' }), compress: false });
+      const app = express();
+      app.get('/f', cache, (_req, res) => {
+        res.send('f');
+      });
+      await cache.ready;
+      await request(app).get('/f');
+      expect((await request(app).get('/f')).headers['x-cache']).toBe('HIT');
+      await server.stop();
+      await server.start();
+      let status: string | undefined = 'HIT';
+      for (let i = 0; i < 250 && status === 'HIT'; i++) {
+        await sleep(20);
+        status = (await request(app).get('/f')).headers['x-cache'];
+      }
+      expect(status).toBe('MISS');
+      client.disconnect();
+    });
+  });
+});
+
+describeRedis('distributed cache on a real 3-master Redis Cluster', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+  sharedSuite('cluster', async () => [cluster.client(), cluster.client()]);
+});
