@@ -8,7 +8,7 @@ describe('rateLimit: bad configuration throws at creation, naming the option', (
   it.each([
     [{ policies: { ...policy, limit: -1 } }, 'rateLimit: "policies.limit" must be a positive integer, got -1'],
     [
-      { policies: [policy, { ...policy, limit: 1.5 }] },
+      { policies: [policy, { ...policy, name: 'q', limit: 1.5 }] },
       'rateLimit: "policies[1].limit" must be a positive integer, got 1.5',
     ],
     [{ policies: [] }, 'rateLimit: "policies" must be a policy or a non-empty array of policies, got object'],
