@@ -9,6 +9,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EtagOptions, etag, requireIfMatch } from './etag.js';
 import { strongEtag } from './hash.js';
+import { type ResponseCache, responseCache } from './response-cache.js';
 import './index.js';
 
 const ITEM = { id: 1, name: 'Ada' };
@@ -124,6 +125,24 @@ describe.each(expressMajors)('etag() on $name', ({ express }) => {
       expect(res.headers.etag).toBe('"5-qvTGHdzF6KLavt4PO0gs2a6pQ00"');
       await request(application).get(path).set('If-None-Match', '"5-qvTGHdzF6KLavt4PO0gs2a6pQ00"').expect(304, '');
     }
+  });
+
+  it('evaluates a bodiless res.end() against the validators the handler set (HEAD)', async () => {
+    let finished = 0;
+    const application = app({}, (a) => {
+      a.head('/bare', (_req, res) => {
+        res.set('ETag', '"v1"').set('Last-Modified', LAST_MODIFIED);
+        res.end(() => {
+          finished += 1;
+        });
+      });
+    });
+    const ok = await request(application).head('/bare').expect(200);
+    expect(ok.headers.etag).toBe('"v1"');
+    const byTag = await request(application).head('/bare').set('If-None-Match', '"v1"').expect(304);
+    expect(headerNames(byTag.headers)).toEqual(['date', 'etag']);
+    await request(application).head('/bare').set('If-Modified-Since', LAST_MODIFIED).expect(304);
+    expect(finished).toBe(3);
   });
 
   it('leaves streamed responses, non-2xx responses and other methods alone', async () => {
@@ -418,4 +437,38 @@ describe('etag() options', () => {
       new TypeError('requireIfMatch: "onError" must be a function, got string'),
     );
   });
+});
+
+describe.each(expressMajors)('etag() together with responseCache() on $name', ({ express }) => {
+  let cache: ResponseCache | undefined;
+  afterEach(async () => {
+    await cache?.close();
+    cache = undefined;
+  });
+
+  it.each(['etag first', 'cache first'])(
+    'agrees on one strong ETag and answers 304 on miss and hit (%s)',
+    async (order) => {
+      cache = responseCache({ compress: false });
+      const application = express();
+      if (order === 'etag first') application.use(etag(), cache);
+      else application.use(cache, etag());
+      let calls = 0;
+      application.get('/item', (_req, res) => {
+        calls += 1;
+        res.json(ITEM);
+      });
+      const miss = await request(application).get('/item').expect(200);
+      expect(miss.headers.etag).toBe(ITEM_TAG);
+      expect(miss.headers['x-cache']).toBe('MISS');
+      const hit = await request(application).get('/item').expect(200);
+      expect(hit.headers.etag).toBe(ITEM_TAG);
+      expect(hit.headers['x-cache']).toBe('HIT');
+      expect(hit.text).toBe(ITEM_JSON);
+      const notModified = await request(application).get('/item').set('If-None-Match', ITEM_TAG).expect(304);
+      expect(notModified.text).toBe('');
+      expect(notModified.headers.etag).toBe(ITEM_TAG);
+      expect(calls).toBe(1);
+    },
+  );
 });

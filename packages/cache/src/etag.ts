@@ -76,6 +76,8 @@ interface Config {
 interface State {
   /** A 304 or a problem was sent; the wrappers pass everything through. */
   answered: boolean;
+  /** The body's preconditions were evaluated (`res.send` then `res.end` evaluate once). */
+  evaluated: boolean;
   config: Config;
   req: Request;
 }
@@ -96,7 +98,7 @@ const REQUIRE_METHODS_DEFAULT = ['PUT', 'PATCH', 'DELETE'];
 export function etag(options: EtagOptions = {}): RequestHandler {
   const config = resolve('etag', options);
   return function etagMiddleware(req, res, next): void {
-    const state: State = { answered: false, config, req };
+    const state: State = { answered: false, evaluated: false, config, req };
     states.set(res, state);
     res.precondition = (validators) => precondition(res, state, validators);
     if (config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
@@ -120,7 +122,11 @@ export function requireIfMatch(options: Pick<EtagOptions, 'onError'> = {}): Requ
       next();
       return;
     }
-    answerProblem(res, states.get(res) ?? { answered: false, config, req }, preconditionRequired(req));
+    answerProblem(
+      res,
+      states.get(res) ?? { answered: false, evaluated: false, config, req },
+      preconditionRequired(req),
+    );
   };
 }
 
@@ -193,31 +199,41 @@ function wrapResponse(res: Response, state: State): void {
   res.send = function sendWithEtag(this: Response, ...args: unknown[]): Response {
     const body = args[0];
     if (args.length === 1 && (typeof body === 'string' || body instanceof Uint8Array)) {
-      if (decide(this, state, body) === 'answered') return this;
+      if (decide(this, state, body, undefined)) return this;
     }
     return send.apply(this, args as Parameters<Response['send']>);
   } as Response['send'];
   res.end = function endWithEtag(this: Response, ...args: unknown[]): Response {
     const [chunk, encoding] = args;
-    if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk, bufferEncoding(encoding)) : chunk;
-      if (decide(this, state, bytes) === 'answered') return this;
-    }
+    const callback = args.find((arg): arg is () => void => typeof arg === 'function');
+    let body: Uint8Array | undefined;
+    if (typeof chunk === 'string') body = Buffer.from(chunk, bufferEncoding(encoding));
+    else if (chunk instanceof Uint8Array) body = chunk;
+    if (decide(this, state, body, callback)) return this;
     return end.apply(this, args as Parameters<Response['end']>);
   } as Response['end'];
 }
 
 /**
- * Hashes a buffered 2xx GET/HEAD body (unless the handler set an ETag) and evaluates the request's
- * preconditions against it. Streaming, non-2xx, 204/205/206 and unsafe-method responses pass.
+ * For a 2xx GET/HEAD response about to be sent in one piece: hashes the body (unless the handler
+ * set an ETag, or there is no body, as for HEAD through `res.end()`) and evaluates the request's
+ * preconditions. Returns `true` when it answered (304 or problem). Streamed responses (headers
+ * already sent), other statuses (and 204/205/206) and other methods pass untouched.
  */
-function decide(res: Response, state: State, body: string | Uint8Array): 'answered' | 'pass' {
+function decide(
+  res: Response,
+  state: State,
+  body: string | Uint8Array | undefined,
+  callback: (() => void) | undefined,
+): boolean {
   const { req, config } = state;
-  if (state.answered || res.headersSent || (req.method !== 'GET' && req.method !== 'HEAD')) return 'pass';
+  if (state.answered || state.evaluated || res.headersSent || (req.method !== 'GET' && req.method !== 'HEAD'))
+    return false;
   const status = res.statusCode;
-  if (status < 200 || status > 299 || status === 204 || status === 205 || status === 206) return 'pass';
+  if (status < 200 || status > 299 || status === 204 || status === 205 || status === 206) return false;
+  state.evaluated = true;
   let tag = headerString(res.getHeader('ETag'));
-  if (tag === undefined) {
+  if (tag === undefined && body !== undefined) {
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
     if (size <= config.maxSize) {
       tag = config.weak ? weakEtag(body) : strongEtag(body);
@@ -230,16 +246,10 @@ function decide(res: Response, state: State, body: string | Uint8Array): 'answer
     etag: tag,
     lastModified: headerString(res.getHeader('Last-Modified')),
   });
-  if (result === 'not-modified') {
-    sendNotModified(res, state);
-    return 'answered';
-  }
-  if (result === 'precondition-failed') {
-    answerProblem(res, state, preconditionFailed(req, header));
-    return 'answered';
-  }
-  if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, tag);
-  return 'pass';
+  if (result === 'not-modified') sendNotModified(res, state, callback);
+  else if (result === 'precondition-failed') answerProblem(res, state, preconditionFailed(req, header));
+  else if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, tag);
+  return result !== 'proceed';
 }
 
 /**
@@ -263,8 +273,9 @@ function weakenWhenEncoded(res: Response, tag: string): void {
 }
 
 /** Ends with 304 and only the headers §15.4.5 allows (plus `keepOn304`), no body. */
-function sendNotModified(res: Response, state: State): void {
+function sendNotModified(res: Response, state: State, callback?: () => void): void {
   state.answered = true;
+  if (res.headersSent) return;
   const tag = headerString(res.getHeader('ETag'));
   const keep = notModifiedHeaders(res.getHeaders(), state.config.keepOn304);
   for (const name of res.getHeaderNames()) if (!Object.hasOwn(keep, name)) res.removeHeader(name);
@@ -276,7 +287,7 @@ function sendNotModified(res: Response, state: State): void {
     if (same.length > 0 && same.every((t) => t.weak)) res.setHeader('ETag', `W/${current.opaque}`);
   }
   res.statusCode = 304;
-  res.end();
+  res.end(callback);
 }
 
 /** Representation headers that must not describe a 412/428 problem body. */
