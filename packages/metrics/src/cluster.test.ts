@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const FIXTURE = path.join(import.meta.dirname, '..', 'test', 'fixtures', 'cluster.mjs');
+
+describe('node:cluster aggregation with real workers', () => {
+  let primary: ChildProcess;
+  let ports: { primary: number; workers: number[] };
+
+  beforeAll(async () => {
+    primary = spawn(process.execPath, [FIXTURE], {
+      cwd: path.join(import.meta.dirname, '..'),
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, WORKERS: '2' },
+    });
+    const stdout = primary.stdout;
+    if (stdout === null) throw new Error('no stdout');
+    const lines = createInterface({ input: stdout });
+    ports = await new Promise((resolve, reject) => {
+      lines.once('line', (line) => resolve(JSON.parse(line) as typeof ports));
+      primary.once('exit', (code) => reject(new Error(`cluster fixture exited with ${String(code)}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (primary.exitCode !== null || primary.signalCode !== null) return;
+    const exited = new Promise((resolve) => primary.once('exit', resolve));
+    primary.stdin?.end();
+    await exited;
+  });
+
+  it('sums the counters and histograms of every worker; gauges stay per process', async () => {
+    const [first, second] = ports.workers;
+    expect(ports.workers).toHaveLength(2);
+    for (let i = 0; i < 3; i++) await request(`http://127.0.0.1:${first}`).get(`/hello/a${i}`).expect(200);
+    for (let i = 0; i < 2; i++) await request(`http://127.0.0.1:${second}`).get(`/hello/b${i}`).expect(200);
+    await request(`http://127.0.0.1:${second}`).get('/nope').expect(404);
+
+    const res = await request(`http://127.0.0.1:${ports.primary}`).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const lines = res.text.split('\n');
+    expect(lines).toContain(
+      'http_server_request_duration_seconds_count{http_request_method="GET",http_route="/hello/:name",http_response_status_code="200"} 5',
+    );
+    expect(lines).toContain(
+      'http_server_request_duration_seconds_count{http_request_method="GET",http_route="(unmatched)",http_response_status_code="404"} 1',
+    );
+    expect(lines).toContain(
+      'http_server_request_duration_seconds_bucket{le="+Inf",http_request_method="GET",http_route="/hello/:name",http_response_status_code="200"} 5',
+    );
+    expect(lines.filter((line) => line.startsWith('http_server_active_requests'))).toEqual([]);
+  });
+
+  it('serves the aggregate as OpenMetrics too', async () => {
+    const res = await request(`http://127.0.0.1:${ports.primary}`)
+      .get('/metrics')
+      .set('Accept', 'application/openmetrics-text')
+      .expect(200);
+    expect(res.headers['content-type']).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    expect(res.text.endsWith('# EOF\n')).toBe(true);
+    expect(res.text).toContain('# TYPE http_server_request_duration_seconds histogram\n');
+  });
+});
