@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RateLimitOptions } from './options.js';
+import type { Policy } from './policy.js';
 import { rateLimit } from './rate-limit.js';
 import { memoryStore } from './stores/memory.js';
 
@@ -216,7 +217,7 @@ describe.each(expressMajors)('rateLimit on $name', ({ express }) => {
 
   it("count: 'failed' checks before the handler and charges only failed responses", async () => {
     const store = frozen();
-    const policies = { name: 'logins', limit: 2, window: '1h' };
+    const policies: Policy = { name: 'logins', limit: 2, window: '1h' };
     const ok = app(express, { policies, store, count: 'failed' }, 200);
     const bad = app(express, { policies, store, count: 'failed' }, 401);
     for (let i = 0; i < 3; i++) expect((await request(ok).get('/')).headers.ratelimit).toBe('"logins";r=1;t=1800');
@@ -229,7 +230,7 @@ describe.each(expressMajors)('rateLimit on $name', ({ express }) => {
 
   it("count: 'successful' charges only successful responses", async () => {
     const store = frozen();
-    const policies = { name: 'downloads', limit: 1, window: '1h' };
+    const policies: Policy = { name: 'downloads', limit: 1, window: '1h' };
     const bad = app(express, { policies, store, count: 'successful' }, 500);
     const ok = app(express, { policies, store, count: 'successful' }, 200);
     for (let i = 0; i < 3; i++) expect((await request(bad).get('/')).status).toBe(500);
