@@ -152,6 +152,21 @@ describe.each(expressMajors)('cursor mode on $name', ({ express }) => {
     expect((await request(retired).get(`/items?cursor=${next}`)).body.rule).toBe('cursor-signature');
   });
 
+  it('speaks the JSON:API cursor profile names with params, on both query parsers', async () => {
+    const app = cursorApp(express, { params: { limit: 'page[size]', cursor: 'page[after]', before: 'page[before]' } });
+    const first = await request(app).get('/items?page[size]=2&status=open').set('Host', 'h');
+    expect(first.status).toBe(200);
+    expect(first.body.data.map((row: { id: number }) => row.id)).toEqual([1, 3]);
+    const next = first.body.pagination.next_cursor as string;
+    expect(first.body.links.next).toBe(`http://h/items?status=open&page%5Bafter%5D=${next}&page%5Bsize%5D=2`);
+    const second = await request(app).get(first.body.links.next.replace('http://h', ''));
+    expect(second.body.data.map((row: { id: number }) => row.id)).toEqual([5, 7]);
+    const bad = await request(app).get('/items?page[size]=0');
+    expect(bad.body).toMatchObject({ status: 400, parameter: 'page[size]', rule: 'minimum' });
+    const repeated = await request(app).get('/items?page[size]=1&page[size]=2');
+    expect(repeated.body).toMatchObject({ status: 400, parameter: 'page[size]', rule: 'single-value' });
+  });
+
   it('passes an error thrown by a sort function to next()', async () => {
     const app = cursorApp(express, {
       sort: () => {

@@ -3,6 +3,7 @@ import { parseDuration } from '@expresskit/core';
 import type { NextFunction, Request, Response } from 'express';
 import { resolveSecrets } from './cursor.js';
 import { normaliseSort, type SortKey, type SortKeyInput } from './keyset.js';
+import { DEFAULT_NAMES, type ParamNames } from './query.js';
 import type { PageBody } from './types.js';
 
 export interface PaginateOptions {
@@ -46,6 +47,12 @@ export interface PaginateOptions {
    * `X-Forwarded-Proto` when `trust proxy` trusts the peer). @default undefined (from the request)
    */
   origin?: string;
+  /**
+   * Renames query parameters, e.g. `{ perPage: 'pageSize' }` or, for the JSON:API cursor profile,
+   * `{ limit: 'page[size]', cursor: 'page[after]', before: 'page[before]' }`.
+   * @default { page: 'page', perPage: 'per_page', offset: 'offset', limit: 'limit', cursor: 'cursor', before: 'before' }
+   */
+  params?: Partial<ParamNames>;
   /** The clock (epoch ms) used for cursor expiry. @default Date.now */
   now?: () => number;
   /** Replaces the 400 problem response for invalid pagination parameters. @default sends the problem with `sendProblem` */
@@ -65,6 +72,7 @@ export interface ResolvedOptions {
   readonly cursorTtl: number | undefined;
   readonly envelope: NonNullable<PaginateOptions['envelope']>;
   readonly origin: string | undefined;
+  readonly names: ParamNames;
   readonly now: () => number;
   readonly onError: PaginateOptions['onError'];
 }
@@ -139,6 +147,7 @@ export function resolveOptions(options: PaginateOptions): ResolvedOptions {
     }
     origin = parsed?.origin;
   }
+  const names = resolveNames(mode, options.params);
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') fail('now', 'a function', now);
   if (options.onError !== undefined && typeof options.onError !== 'function')
@@ -156,7 +165,31 @@ export function resolveOptions(options: PaginateOptions): ResolvedOptions {
     cursorTtl,
     envelope,
     origin,
+    names,
     now,
     onError: options.onError,
   };
+}
+
+function resolveNames(mode: 'offset' | 'cursor', params: unknown): ParamNames {
+  if (params === undefined) return DEFAULT_NAMES;
+  if (typeof params !== 'object' || params === null) return fail('params', 'an object of parameter names', params);
+  const names: Record<string, string> = { ...DEFAULT_NAMES };
+  for (const [role, name] of Object.entries(params)) {
+    if (!(role in DEFAULT_NAMES)) fail(`params.${role}`, `one of ${Object.keys(DEFAULT_NAMES).join(', ')}`, role);
+    if (name === undefined) continue;
+    if (typeof name !== 'string' || !/^[^&=#+%\s]+$/.test(name)) {
+      fail(`params.${role}`, 'a non-empty name without &, =, #, +, % or spaces', name);
+    }
+    names[role] = name as string;
+  }
+  const used = mode === 'offset' ? ['page', 'perPage', 'offset', 'limit'] : ['cursor', 'before', 'limit'];
+  const seen = new Map<string, string>();
+  for (const role of used) {
+    const name = names[role] as string;
+    const other = seen.get(name);
+    if (other !== undefined) fail(`params.${role}`, `different from "params.${other}"`, name);
+    seen.set(name, role);
+  }
+  return names as unknown as ParamNames;
 }

@@ -1,4 +1,4 @@
-import type { CursorQuery, OffsetQuery } from './query.js';
+import type { CursorQuery, OffsetQuery, ParamNames } from './query.js';
 import type { CursorPageInfo, OffsetPageInfo, PageLinks } from './types.js';
 
 /** Builds the URL of a page from the pagination parameters it should carry. */
@@ -29,12 +29,12 @@ export function offsetPage<T>(
   urlFor: UrlFor,
 ): BuiltPage<T> {
   checkTotal(total);
-  const { limit, offset, positionParam, sizeParam } = query;
+  const { limit, offset, style, positionParam, sizeParam } = query;
   const data = rows.slice(0, limit);
   const hasMore = rows.length > limit || (total !== undefined && offset + limit < total);
   const at = (skip: number): string =>
     urlFor([
-      positionParam === 'page' ? ['page', String(Math.floor(skip / limit) + 1)] : ['offset', String(skip)],
+      [positionParam, String(style === 'page' ? Math.floor(skip / limit) + 1 : skip)],
       [sizeParam, String(limit)],
     ]);
   const reachable = (skip: number): boolean => skip <= maxOffset;
@@ -68,6 +68,7 @@ export function cursorPage<T>(
   total: number | undefined,
   cursorOf: (item: T) => string,
   urlFor: UrlFor,
+  names: ParamNames,
 ): BuiltPage<T> {
   checkTotal(total);
   const { limit, direction, token } = query;
@@ -85,17 +86,19 @@ export function cursorPage<T>(
     next = extra && last !== undefined ? cursorOf(last) : null;
     prev = direction === 'after' && first !== undefined ? cursorOf(first) : null;
   }
-  const size: readonly [string, string] = ['limit', String(limit)];
+  const size: readonly [string, string] = [names.limit, String(limit)];
   const info: CursorPageInfo = { limit, has_more: extra, next_cursor: next, prev_cursor: prev };
   if (total !== undefined) info.total = total;
   return {
     data,
     info,
     links: {
-      self: urlFor(token === undefined ? [size] : [[direction === 'before' ? 'before' : 'cursor', token], size]),
+      self: urlFor(
+        token === undefined ? [size] : [[direction === 'before' ? names.before : names.cursor, token], size],
+      ),
       first: urlFor([size]),
-      prev: prev === null ? null : urlFor([['before', prev], size]),
-      next: next === null ? null : urlFor([['cursor', next], size]),
+      prev: prev === null ? null : urlFor([[names.before, prev], size]),
+      next: next === null ? null : urlFor([[names.cursor, next], size]),
       last: null,
     },
   };

@@ -150,6 +150,28 @@ describe.each(expressMajors)('offset mode on $name', ({ express }) => {
     expect(seen).toEqual({ page: '2', per_page: '5', sort: 'name' });
   });
 
+  it('appends to a Link header set earlier and reads renamed parameters', async () => {
+    const app = express();
+    app.get(
+      '/items',
+      (_req, res, next) => {
+        res.append('Link', '</style.css>; rel="preload"; as="style"');
+        next();
+      },
+      paginate({ params: { page: 'p', perPage: 'size' } }),
+      (req, res) => {
+        if (req.pagination.mode !== 'offset') throw new Error('offset mode expected');
+        res.paginate(items.slice(req.pagination.offset, req.pagination.offset + req.pagination.fetch));
+      },
+    );
+    const response = await request(app).get('/items?p=2&size=20&page=77').set('Host', 'h');
+    expect(response.headers.link).toBe(
+      '</style.css>; rel="preload"; as="style", <http://h/items?page=77&p=1&size=20>; rel="first", ' +
+        '<http://h/items?page=77&p=1&size=20>; rel="prev", <http://h/items?page=77&p=3&size=20>; rel="next"',
+    );
+    expect(response.body.data[0]).toEqual(items[20]);
+  });
+
   it('lets onError replace the problem response', async () => {
     const app = offsetApp(express, {
       onError: (error, _req, res) => {
@@ -227,6 +249,15 @@ describe('paginate options', () => {
       'paginate: "origin" must be an http(s) origin such as "https://api.example.com", got "ftp://x"',
     ],
     [{ bind: 'status' }, 'paginate: "bind" must be a list of query parameter names or a function, got "status"'],
+    [
+      { params: { perPage: 'a b' } },
+      'paginate: "params.perPage" must be a non-empty name without &, =, #, +, % or spaces, got "a b"',
+    ],
+    [{ params: { perPage: 'limit' } }, 'paginate: "params.limit" must be different from "params.perPage", got "limit"'],
+    [
+      { params: { size: 'x' } },
+      'paginate: "params.size" must be one of page, perPage, offset, limit, cursor, before, got "size"',
+    ],
   ])('%j throws a TypeError naming the option', (options, message) => {
     expect(() => paginate(options as PaginateOptions)).toThrow(new TypeError(message));
   });

@@ -7,14 +7,7 @@ import { type PaginateOptions, type ResolvedOptions, resolveOptions } from './op
 import { type BuiltPage, cursorPage, offsetPage } from './page.js';
 import { parseQueryString, type QueryParam } from './params.js';
 import { invalidParameter } from './problems.js';
-import {
-  CURSOR_PARAMS,
-  type CursorQuery,
-  OFFSET_PARAMS,
-  type OffsetQuery,
-  parseCursorQuery,
-  parseOffsetQuery,
-} from './query.js';
+import { type CursorQuery, type OffsetQuery, ownedParams, parseCursorQuery, parseOffsetQuery } from './query.js';
 import type { CursorPagination, OffsetPagination, PageMeta } from './types.js';
 
 /** What `res.paginate` needs about the request, kept out of sight of user code. */
@@ -41,12 +34,13 @@ function bindingOf(
   params: readonly QueryParam[],
   sort: readonly SortKey[],
   config: ResolvedOptions,
+  owned: ReadonlySet<string>,
 ): unknown {
   const sortBinding = sort.map(({ key, direction }) => `${direction === 'desc' ? '-' : ''}${key}`);
   if (typeof config.bind === 'function') return { sort: sortBinding, bind: config.bind(req) };
   const names = config.bind === undefined ? undefined : new Set(config.bind);
   const filters = params
-    .filter((param) => (names === undefined ? !CURSOR_PARAMS.has(param.key) : names.has(param.key)))
+    .filter((param) => (names === undefined ? !owned.has(param.key) : names.has(param.key)))
     .map((param) => [param.key, param.value]);
   // Sort by name only (a stable sort): the relative order of a repeated parameter's values is kept.
   filters.sort(([a], [b]) => ((a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0));
@@ -61,7 +55,7 @@ function bindingOf(
 export function paginate(options: PaginateOptions = {}): RequestHandler {
   const config = resolveOptions(options);
   const state = new WeakMap<Request, RequestState>();
-  const owned = config.mode === 'offset' ? OFFSET_PARAMS : CURSOR_PARAMS;
+  const owned = ownedParams(config.mode, config.names);
 
   const cursorOptions = (binding: unknown, parameter: string) => ({
     secret: config.secrets,
@@ -78,10 +72,10 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
   ): [CursorPagination, RequestState] {
     const sort =
       typeof config.sort === 'function' ? normaliseSort(config.sort(req), config.tiebreaker, 'paginate') : config.sort;
-    const binding = bindingOf(req, params, sort, config);
+    const binding = bindingOf(req, params, sort, config, owned);
     let values: CursorValue[] | undefined;
     if (query.token !== undefined) {
-      const parameter = query.direction === 'before' ? 'before' : 'cursor';
+      const parameter = query.direction === 'before' ? config.names.before : config.names.cursor;
       values = decodeCursor(query.token, cursorOptions(binding, parameter));
       if (values.length !== sort.length) {
         throw invalidParameter(parameter, 'cursor-format', `"${parameter}" does not fit this sort order`);
@@ -123,7 +117,7 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
     let requestState: RequestState;
     try {
       if (config.mode === 'offset') {
-        const query = parseOffsetQuery(params, config, config.maxOffset);
+        const query = parseOffsetQuery(params, config, config.maxOffset, config.names);
         pagination = {
           mode: 'offset',
           page: query.page,
@@ -133,7 +127,7 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
         };
         requestState = { params, query, sort: [], binding: null };
       } else {
-        [pagination, requestState] = cursorPagination(req, params, parseCursorQuery(params, config));
+        [pagination, requestState] = cursorPagination(req, params, parseCursorQuery(params, config, config.names));
       }
     } catch (error) {
       if (!isProblemError(error)) next(error);
@@ -160,8 +154,10 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
               query,
               items,
               meta.total,
-              (item) => encodeCursor(keyValues(item, current.sort), cursorOptions(current.binding, 'cursor')),
+              (item) =>
+                encodeCursor(keyValues(item, current.sort), cursorOptions(current.binding, config.names.cursor)),
               urlFor,
+              config.names,
             );
       send(req, res, page, meta.total);
     };

@@ -36,18 +36,33 @@ describe('parseQueryString', () => {
 
 describe('parseOffsetQuery accepts', () => {
   it.each([
-    ['', { page: 1, limit: 20, offset: 0, positionParam: 'page', sizeParam: 'per_page' }],
-    ['page=3&per_page=10', { page: 3, limit: 10, offset: 20, positionParam: 'page', sizeParam: 'per_page' }],
-    ['page=2', { page: 2, limit: 20, offset: 20, positionParam: 'page', sizeParam: 'per_page' }],
-    ['per_page=100', { page: 1, limit: 100, offset: 0, positionParam: 'page', sizeParam: 'per_page' }],
-    ['offset=25&limit=10', { page: 3, limit: 10, offset: 25, positionParam: 'offset', sizeParam: 'limit' }],
-    ['offset=0', { page: 1, limit: 20, offset: 0, positionParam: 'offset', sizeParam: 'limit' }],
-    ['limit=5', { page: 1, limit: 5, offset: 0, positionParam: 'offset', sizeParam: 'limit' }],
-    ['page=2&limit=5', { page: 2, limit: 5, offset: 5, positionParam: 'page', sizeParam: 'limit' }],
-    ['offset=10&per_page=5', { page: 3, limit: 5, offset: 10, positionParam: 'offset', sizeParam: 'per_page' }],
-    ['page=501&per_page=20', { page: 501, limit: 20, offset: 10_000, positionParam: 'page', sizeParam: 'per_page' }],
-    ['p%61ge=4', { page: 4, limit: 20, offset: 60, positionParam: 'page', sizeParam: 'per_page' }],
-    ['sort=name&page=2&filter[a]=1', { page: 2, limit: 20, offset: 20, positionParam: 'page', sizeParam: 'per_page' }],
+    ['', { page: 1, limit: 20, offset: 0, style: 'page', positionParam: 'page', sizeParam: 'per_page' }],
+    [
+      'page=3&per_page=10',
+      { page: 3, limit: 10, offset: 20, style: 'page', positionParam: 'page', sizeParam: 'per_page' },
+    ],
+    ['page=2', { page: 2, limit: 20, offset: 20, style: 'page', positionParam: 'page', sizeParam: 'per_page' }],
+    ['per_page=100', { page: 1, limit: 100, offset: 0, style: 'page', positionParam: 'page', sizeParam: 'per_page' }],
+    [
+      'offset=25&limit=10',
+      { page: 3, limit: 10, offset: 25, style: 'offset', positionParam: 'offset', sizeParam: 'limit' },
+    ],
+    ['offset=0', { page: 1, limit: 20, offset: 0, style: 'offset', positionParam: 'offset', sizeParam: 'limit' }],
+    ['limit=5', { page: 1, limit: 5, offset: 0, style: 'offset', positionParam: 'offset', sizeParam: 'limit' }],
+    ['page=2&limit=5', { page: 2, limit: 5, offset: 5, style: 'page', positionParam: 'page', sizeParam: 'limit' }],
+    [
+      'offset=10&per_page=5',
+      { page: 3, limit: 5, offset: 10, style: 'offset', positionParam: 'offset', sizeParam: 'per_page' },
+    ],
+    [
+      'page=501&per_page=20',
+      { page: 501, limit: 20, offset: 10_000, style: 'page', positionParam: 'page', sizeParam: 'per_page' },
+    ],
+    ['p%61ge=4', { page: 4, limit: 20, offset: 60, style: 'page', positionParam: 'page', sizeParam: 'per_page' }],
+    [
+      'sort=name&page=2&filter[a]=1',
+      { page: 2, limit: 20, offset: 20, style: 'page', positionParam: 'page', sizeParam: 'per_page' },
+    ],
   ])('?%s', (search, expected) => {
     expect(offset(search)).toEqual(expected);
   });
@@ -196,5 +211,24 @@ describe('hostile input, property-based', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('renamed parameters', () => {
+  it('reads and reports the configured names', () => {
+    const names = { page: 'p', perPage: 'pageSize', offset: 'skip', limit: 'take', cursor: 'after', before: 'before' };
+    expect(parseOffsetQuery(parseQueryString('/x?p=2&pageSize=5&page=9'), policy, 10_000, names)).toEqual({
+      page: 2,
+      limit: 5,
+      offset: 5,
+      style: 'page',
+      positionParam: 'p',
+      sizeParam: 'pageSize',
+    });
+    expect(problemOf(() => parseOffsetQuery(parseQueryString('/x?take=0'), policy, 10_000, names)).extensions).toEqual({
+      parameter: 'take',
+      rule: 'minimum',
+      minimum: 1,
+    });
   });
 });

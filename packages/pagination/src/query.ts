@@ -8,9 +8,33 @@ export interface LimitPolicy {
   readonly overMax: 'reject' | 'clamp';
 }
 
-/** The query parameters each mode reads; everything else is the caller's and left alone. */
-export const OFFSET_PARAMS: ReadonlySet<string> = new Set(['page', 'per_page', 'limit', 'offset']);
-export const CURSOR_PARAMS: ReadonlySet<string> = new Set(['cursor', 'before', 'limit']);
+/** The names of the query parameters pagination reads (see the `params` option). */
+export interface ParamNames {
+  readonly page: string;
+  readonly perPage: string;
+  readonly offset: string;
+  readonly limit: string;
+  readonly cursor: string;
+  readonly before: string;
+}
+
+export const DEFAULT_NAMES: ParamNames = {
+  page: 'page',
+  perPage: 'per_page',
+  offset: 'offset',
+  limit: 'limit',
+  cursor: 'cursor',
+  before: 'before',
+};
+
+/** The query parameters a mode reads; everything else is the caller's and left alone. */
+export function ownedParams(mode: 'offset' | 'cursor', names: ParamNames): ReadonlySet<string> {
+  return new Set(
+    mode === 'offset'
+      ? [names.page, names.perPage, names.offset, names.limit]
+      : [names.cursor, names.before, names.limit],
+  );
+}
 
 /** A validated offset-mode page request. */
 export interface OffsetQuery {
@@ -20,9 +44,11 @@ export interface OffsetQuery {
   readonly limit: number;
   /** Items to skip. */
   readonly offset: number;
+  /** Whether the client addressed the page by `page` number or by `offset`; links do the same. */
+  readonly style: 'page' | 'offset';
   /** The parameter names the client used, so links speak the same vocabulary. */
-  readonly positionParam: 'page' | 'offset';
-  readonly sizeParam: 'per_page' | 'limit';
+  readonly positionParam: string;
+  readonly sizeParam: string;
 }
 
 /** A validated cursor-mode page request; the cursor itself is still an unverified string here. */
@@ -44,48 +70,58 @@ function parseLimit(name: string, value: string | undefined, policy: LimitPolicy
  * mutually exclusive, as are `per_page` and `limit` (`exclusive`). An offset beyond `maxOffset`
  * is a `max-offset` problem; `limit=0` is a `minimum` problem, never "everything".
  */
-export function parseOffsetQuery(params: readonly QueryParam[], policy: LimitPolicy, maxOffset: number): OffsetQuery {
-  const page = readSingle(params, 'page');
-  const perPage = readSingle(params, 'per_page');
-  const limit = readSingle(params, 'limit');
-  const offset = readSingle(params, 'offset');
+export function parseOffsetQuery(
+  params: readonly QueryParam[],
+  policy: LimitPolicy,
+  maxOffset: number,
+  names: ParamNames = DEFAULT_NAMES,
+): OffsetQuery {
+  const page = readSingle(params, names.page);
+  const perPage = readSingle(params, names.perPage);
+  const limit = readSingle(params, names.limit);
+  const offset = readSingle(params, names.offset);
   if (page !== undefined && offset !== undefined) {
-    throw invalidParameter('offset', 'exclusive', '"page" and "offset" cannot be combined');
+    throw invalidParameter(names.offset, 'exclusive', `"${names.page}" and "${names.offset}" cannot be combined`);
   }
   if (perPage !== undefined && limit !== undefined) {
-    throw invalidParameter('limit', 'exclusive', '"per_page" and "limit" cannot be combined');
+    throw invalidParameter(names.limit, 'exclusive', `"${names.perPage}" and "${names.limit}" cannot be combined`);
   }
-  const positionParam = offset !== undefined || (page === undefined && limit !== undefined) ? 'offset' : 'page';
+  const style = offset !== undefined || (page === undefined && limit !== undefined) ? 'offset' : 'page';
+  const positionParam = style === 'page' ? names.page : names.offset;
   const sizeParam =
-    perPage !== undefined ? 'per_page' : limit !== undefined || positionParam === 'offset' ? 'limit' : 'per_page';
+    perPage !== undefined ? names.perPage : limit !== undefined || style === 'offset' ? names.limit : names.perPage;
   const size = parseLimit(sizeParam, perPage ?? limit, policy);
   let skip: number;
   let pageNumber: number;
   if (offset !== undefined) {
-    skip = parseInteger('offset', offset, 0, Number.MAX_SAFE_INTEGER);
+    skip = parseInteger(names.offset, offset, 0, Number.MAX_SAFE_INTEGER);
     pageNumber = Math.floor(skip / size) + 1;
   } else {
-    pageNumber = page === undefined ? 1 : parseInteger('page', page, 1, Number.MAX_SAFE_INTEGER);
+    pageNumber = page === undefined ? 1 : parseInteger(names.page, page, 1, Number.MAX_SAFE_INTEGER);
     skip = (pageNumber - 1) * size;
   }
   if (skip > maxOffset || !Number.isSafeInteger(skip)) {
     const detail =
-      positionParam === 'page'
-        ? `"page" ${pageNumber} starts at offset ${skip}, beyond the maximum offset ${maxOffset}`
-        : `"offset" must be at most ${maxOffset}, got ${skip}`;
+      style === 'page'
+        ? `"${positionParam}" ${pageNumber} starts at offset ${skip}, beyond the maximum offset ${maxOffset}`
+        : `"${positionParam}" must be at most ${maxOffset}, got ${skip}`;
     throw invalidParameter(positionParam, 'max-offset', detail, { maxOffset });
   }
-  return { page: pageNumber, limit: size, offset: skip, positionParam, sizeParam };
+  return { page: pageNumber, limit: size, offset: skip, style, positionParam, sizeParam };
 }
 
 /** Reads `cursor`/`before` (mutually exclusive) and `limit` strictly. */
-export function parseCursorQuery(params: readonly QueryParam[], policy: LimitPolicy): CursorQuery {
-  const after = readSingle(params, 'cursor');
-  const before = readSingle(params, 'before');
+export function parseCursorQuery(
+  params: readonly QueryParam[],
+  policy: LimitPolicy,
+  names: ParamNames = DEFAULT_NAMES,
+): CursorQuery {
+  const after = readSingle(params, names.cursor);
+  const before = readSingle(params, names.before);
   if (after !== undefined && before !== undefined) {
-    throw invalidParameter('before', 'exclusive', '"cursor" and "before" cannot be combined');
+    throw invalidParameter(names.before, 'exclusive', `"${names.cursor}" and "${names.before}" cannot be combined`);
   }
-  const limit = parseLimit('limit', readSingle(params, 'limit'), policy);
+  const limit = parseLimit(names.limit, readSingle(params, names.limit), policy);
   if (after !== undefined) return { limit, direction: 'after', token: after };
   if (before !== undefined) return { limit, direction: 'before', token: before };
   return { limit, direction: 'first', token: undefined };
