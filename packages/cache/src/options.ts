@@ -1,6 +1,8 @@
 /** Options of `responseCache`, resolved and validated once at creation. */
+
+import type { ProblemError } from '@expresskit/core';
 import { type Duration, parseDuration } from '@expresskit/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import type { Lifetime } from './cache-control.js';
 import type { QueryKeyPolicy } from './key.js';
 import { defaultStatuses } from './storable.js';
@@ -50,6 +52,12 @@ export interface ResponseCacheOptions extends RouteCacheOptions {
   timeout?: Duration;
   /** Cache name in `Cache-Status` (RFC 9211). @default 'expresskit' */
   name?: string;
+  /**
+   * Sends the one error response the cache itself produces: **412** problem+json when a cached
+   * GET/HEAD fails its `If-Match` / `If-Unmodified-Since`. Replace it to render your own format.
+   * @default sendProblem(res, problem)
+   */
+  onError?: (problem: ProblemError, req: Request, res: Response) => void;
   /** Clock (epoch ms), for tests. @default Date.now */
   now?: () => number;
 }

@@ -1,6 +1,6 @@
 /** Sends a stored entry: variant selection, 304 from the cache, cache headers. */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { problemType, sendProblem } from '@expresskit/core';
+import { ProblemError, problemType } from '@expresskit/core';
 import { type ConditionalRequestHeaders, evaluatePreconditions, notModifiedHeaders } from './conditional.js';
 import type { CacheEntry } from './entry.js';
 import { parseVary } from './key.js';
@@ -21,6 +21,8 @@ export interface ServeOptions {
   readonly threshold: number;
   /** The request's conditional headers (removed from `req.headers` while the handler ran). */
   readonly conditional: ConditionalRequestHeaders;
+  /** Sends the 412 problem of a failed `If-Match` / `If-Unmodified-Since` on a cached GET. */
+  readonly onError: (problem: ProblemError) => void;
   /** Headers set before the cache ran; everything else on `res` is replaced by the entry's. */
   readonly before: OutgoingHttpHeaders;
 }
@@ -73,12 +75,13 @@ export async function serveEntry(
 
   if (precondition === 'precondition-failed') {
     for (const [name, value] of Object.entries(extra)) if (value !== undefined) res.setHeader(name, value);
-    sendProblem(res, {
-      type: problemType('precondition-failed'),
-      title: 'Precondition Failed',
-      status: 412,
-      detail: "The request's If-Match / If-Unmodified-Since does not match the current representation",
-    });
+    options.onError(
+      new ProblemError(412, {
+        type: problemType('precondition-failed'),
+        title: 'Precondition Failed',
+        detail: "The request's If-Match / If-Unmodified-Since does not match the current representation",
+      }),
+    );
     return;
   }
   if (precondition === 'not-modified') {

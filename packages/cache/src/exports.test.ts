@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { loadBothWays } from '@expresskit/testing';
+import { expect, it } from 'vitest';
+
+const expected = [
+  'checkPreconditions',
+  'etag',
+  'evaluatePreconditions',
+  'fresh',
+  'memoryStore',
+  'notModifiedHeaders',
+  'redisStore',
+  'requireIfMatch',
+  'responseCache',
+  'strongEtag',
+  'weakEtag',
+];
+
+it('the built package loads with import and with require(), exporting the public API', () => {
+  const { imported, required } = loadBothWays('@expresskit/cache', path.join(import.meta.dirname, '..'));
+  expect(imported).toEqual(expected);
+  expect(required).toEqual(expected);
+});
