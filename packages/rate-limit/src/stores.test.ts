@@ -1,4 +1,5 @@
 import { describeRedis, type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '@expresskit/testing';
+import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicies } from './policy.js';
 import { memoryStore } from './stores/memory.js';
@@ -7,6 +8,21 @@ import { SCRIPT_SHA } from './stores/script.js';
 import { describeRateLimitStore } from './testing/contract.js';
 
 describeRateLimitStore('memory', () => memoryStore());
+
+/**
+ * 4 separate connections (each its own store, as 4 app instances would have) fire 400 concurrent
+ * requests at one fresh key with limit 50; returns how many were allowed.
+ */
+async function fireConcurrently(clients: ReadonlyArray<Redis | Cluster>): Promise<number> {
+  const [fifty] = compilePolicies({ name: 'concurrency', limit: 50, window: '1h' });
+  if (!fifty) throw new Error('no policy');
+  const key = `fresh-${Date.now()}-${Math.random()}`;
+  const stores = clients.map((client) => redisStore({ client }));
+  const decisions = await Promise.all(
+    Array.from({ length: 400 }, (_, i) => stores[i % stores.length]?.hit(key, [fifty], 1, 'consume')),
+  );
+  return decisions.filter((d) => d?.allowed === true).length;
+}
 
 describeRedis('redis', () => {
   let server: RedisServer;
@@ -18,6 +34,10 @@ describeRedis('redis', () => {
   });
 
   describeRateLimitStore('redis', () => redisStore({ client: server.client() }));
+
+  it('4 clients, 400 concurrent requests at one fresh key, limit 50: exactly 50 allowed', async () => {
+    expect(await fireConcurrently(Array.from({ length: 4 }, () => server.client()))).toBe(50);
+  });
 
   it('stores one hash-tagged key per policy, with the time to full recovery as TTL', async () => {
     const client = server.client();
@@ -81,6 +101,10 @@ describeRedis('redis cluster', () => {
   });
 
   describeRateLimitStore('redis cluster (3 masters)', () => redisStore({ client: cluster.client() }));
+
+  it('4 clients, 400 concurrent requests at one fresh key, limit 50: exactly 50 allowed', async () => {
+    expect(await fireConcurrently(Array.from({ length: 4 }, () => cluster.client()))).toBe(50);
+  });
 
   it('keeps every policy of a key in one slot, for keys spread over all masters', async () => {
     const client = cluster.client();
