@@ -87,7 +87,7 @@ describe('selection beyond json-mask', () => {
     for (const mask of masks) {
       const out = selectFields({ nested: hostile, list: [hostile] }, `nested(${mask}),list(${mask})`) as {
         nested: object;
-        list: object[];
+        list: [object];
       };
       for (const part of [out.nested, out.list[0]]) {
         expect(Object.getPrototypeOf(part)).toBe(Object.prototype);

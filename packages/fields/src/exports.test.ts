@@ -1,0 +1,11 @@
+import path from 'node:path';
+import { loadBothWays } from '@expresskit/testing';
+import { expect, it } from 'vitest';
+
+const expected = ['compileFields', 'fields', 'selectFields'];
+
+it('the built package loads with import and with require(), exporting the public API', () => {
+  const { imported, required } = loadBothWays('@expresskit/fields', path.join(import.meta.dirname, '..'));
+  expect(imported).toEqual(expected);
+  expect(required).toEqual(expected);
+});
