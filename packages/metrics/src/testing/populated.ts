@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { channel } from '@expresskit/core';
 import type { ExpressFactory } from '@expresskit/testing';
 import request from 'supertest';
@@ -39,7 +41,15 @@ export async function populatedMetrics(
   health.publish({ type: 'check', check: 'redis:ping', status: 'pass', critical: true, durationMs: 3 });
   health.publish({ type: 'state', probe: 'ready', status: 'pass', previous: undefined });
 
-  const text = (await request(app).get('/metrics').expect(200)).text;
+  // a garbage collection, so that prom-client's GC histogram has samples
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  let text = '';
+  for (let attempt = 0; attempt < 100 && !text.includes('nodejs_gc_duration_seconds_sum'); attempt++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    text = (await request(app).get('/metrics').expect(200)).text;
+  }
   const openMetrics = (await request(app).get('/metrics').set('Accept', 'application/openmetrics-text').expect(200))
     .text;
   return { m, text, openMetrics };
