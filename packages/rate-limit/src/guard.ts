@@ -13,6 +13,8 @@ export interface GuardOptions {
   /** Consecutive failures that open the circuit. */
   readonly failures: number;
   readonly probeIntervalMs: number;
+  /** Milliseconds clock for the probe schedule (tests inject one). */
+  readonly now?: () => number;
 }
 
 /** A decision, or the store error that the `onStoreError` policy must answer (`fail-open`/`fail-closed`). */
@@ -53,7 +55,11 @@ export class StoreGuard {
   #probing = false;
   #lastProbe = 0;
 
-  constructor(private readonly options: GuardOptions) {}
+  readonly #now: () => number;
+
+  constructor(private readonly options: GuardOptions) {
+    this.#now = options.now ?? Date.now;
+  }
 
   /** Whether the circuit is open (the store is considered down). */
   get degraded(): boolean {
@@ -62,11 +68,11 @@ export class StoreGuard {
 
   async hit(key: string, policies: readonly CompiledPolicy[], cost: number, op: Operation): Promise<GuardOutcome> {
     const { store, timeoutMs, probeIntervalMs } = this.options;
-    const probe = this.#open && !this.#probing && Date.now() - this.#lastProbe >= probeIntervalMs;
+    const probe = this.#open && !this.#probing && this.#now() - this.#lastProbe >= probeIntervalMs;
     if (!this.#open || probe) {
       if (probe) {
         this.#probing = true;
-        this.#lastProbe = Date.now();
+        this.#lastProbe = this.#now();
       }
       try {
         const decision = await withTimeout(store.hit(key, policies, cost, op), timeoutMs, `${store.name} store`);
@@ -94,7 +100,7 @@ export class StoreGuard {
     this.#publish('store-error', error);
     if (!this.#open && this.#consecutive >= this.options.failures) {
       this.#open = true;
-      this.#lastProbe = Date.now();
+      this.#lastProbe = this.#now();
       this.#publish('degraded', error);
     }
   }
