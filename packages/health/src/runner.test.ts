@@ -207,7 +207,7 @@ describe('CheckRunner', () => {
     expect(seen.map((result) => [result.key, result.status])).toEqual([['a:b', 'pass']]);
   });
 
-  it.each([
+  it.each<[Record<string, unknown>, string]>([
     [
       { 'has space': () => undefined },
       'test: check name "has space" must look like "<component>:<measurement>" (no spaces, at most one colon)',

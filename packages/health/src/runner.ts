@@ -24,7 +24,10 @@ export interface CheckOutcome {
 }
 
 /** Any async (or sync) function is a check. */
-export type CheckFunction = (context: CheckContext) => CheckOutcome | undefined | Promise<CheckOutcome | undefined>;
+export type CheckFunction = (
+  context: CheckContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: `async () => { await db.ping(); }` is a check
+) => CheckOutcome | undefined | void | Promise<CheckOutcome | undefined | void>;
 
 /** A check with its settings. */
 export interface HealthCheck {
@@ -159,7 +162,7 @@ export class CheckRunner {
     const work = Promise.resolve()
       .then(() => entry.check({ signal: controller.signal, timeoutMs: entry.timeout }))
       .then(
-        (outcome) => ({ outcome: outcome ?? {} }),
+        (outcome) => ({ outcome: typeof outcome === 'object' && outcome !== null ? outcome : {} }),
         (error: unknown) => ({ error: toError(error) }),
       );
     const settled = await Promise.race([work, timedOut]);

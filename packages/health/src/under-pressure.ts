@@ -48,8 +48,15 @@ export function underPressure(options: UnderPressureOptions = {}): UnderPressure
   let sample: PressureSample = { eventLoopDelay: 0, heapUsed: 0, rss: 0 };
   let over: Array<keyof PressureSample> = [];
 
+  let lastMeasured = performance.now();
+
   const measure = (): void => {
-    const delay = histogram.count > 0 ? Math.max(0, histogram.max / 1e6 - RESOLUTION_MS) : 0;
+    // This timer's own lateness counts too, in case the histogram has not recorded a stall yet.
+    const now = performance.now();
+    const lateness = now - lastMeasured - opts.sampleInterval;
+    lastMeasured = now;
+    const recorded = histogram.count > 0 ? histogram.max / 1e6 - RESOLUTION_MS : 0;
+    const delay = Math.max(0, recorded, lateness);
     histogram.reset();
     sample = {
       eventLoopDelay: Math.round(delay),
@@ -67,7 +74,9 @@ export function underPressure(options: UnderPressureOptions = {}): UnderPressure
     }
     over = next;
   };
-  const timer = setInterval(measure, opts.sampleInterval).unref();
+  // Measured in the check phase, once every timer due in this loop turn (the histogram's included)
+  // has run.
+  const timer = setInterval(() => setImmediate(measure).unref(), opts.sampleInterval).unref();
 
   const handler = function underPressureMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (over.length === 0 || opts.exclude(req)) {
