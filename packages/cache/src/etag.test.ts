@@ -24,7 +24,7 @@ function headerNames(headers: IncomingHttpHeaders): string[] {
     .sort();
 }
 
-describe.each(expressMajors)('etag() on $name', ({ express }) => {
+describe.each(expressMajors)('etag() on $name', ({ express, major }) => {
   function app(options: EtagOptions = {}, setup?: (app: Express) => void): Express {
     const application = express();
     application.use(etag(options));
@@ -125,6 +125,26 @@ describe.each(expressMajors)('etag() on $name', ({ express }) => {
       expect(res.headers.etag).toBe('"5-qvTGHdzF6KLavt4PO0gs2a6pQ00"');
       await request(application).get(path).set('If-None-Match', '"5-qvTGHdzF6KLavt4PO0gs2a6pQ00"').expect(304, '');
     }
+  });
+
+  it('tags what Express actually sends for a Uint8Array (bytes on Express 5, JSON on Express 4)', async () => {
+    const application = app({}, (a) => {
+      a.get('/bytes', (_req, res) => {
+        res.send(new Uint8Array([104, 105]));
+      });
+    });
+    const res = await request(application)
+      .get('/bytes')
+      .buffer(true)
+      .parse((response, done) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(res.status).toBe(200);
+    const sent = res.body as Buffer;
+    expect(sent.toString('utf8')).toBe(major === 5 ? 'hi' : '{"0":104,"1":105}');
+    expect(res.headers.etag).toBe(strongEtag(sent));
   });
 
   it('evaluates a bodiless res.end() against the validators the handler set (HEAD)', async () => {

@@ -78,6 +78,8 @@ interface State {
   answered: boolean;
   /** The body's preconditions were evaluated (`res.send` then `res.end` evaluate once). */
   evaluated: boolean;
+  /** Inside Express's `res.send` for a body it converts itself; an ETag now is Express's own. */
+  expressMayTag: boolean;
   config: Config;
   req: Request;
 }
@@ -98,7 +100,7 @@ const REQUIRE_METHODS_DEFAULT = ['PUT', 'PATCH', 'DELETE'];
 export function etag(options: EtagOptions = {}): RequestHandler {
   const config = resolve('etag', options);
   return function etagMiddleware(req, res, next): void {
-    const state: State = { answered: false, evaluated: false, config, req };
+    const state: State = { answered: false, evaluated: false, expressMayTag: false, config, req };
     states.set(res, state);
     res.precondition = (validators) => precondition(res, state, validators);
     if (config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
@@ -124,7 +126,7 @@ export function requireIfMatch(options: Pick<EtagOptions, 'onError'> = {}): Requ
     }
     answerProblem(
       res,
-      states.get(res) ?? { answered: false, evaluated: false, config, req },
+      states.get(res) ?? { answered: false, evaluated: false, expressMayTag: false, config, req },
       preconditionRequired(req),
     );
   };
@@ -198,10 +200,17 @@ function wrapResponse(res: Response, state: State): void {
   const end = res.end;
   res.send = function sendWithEtag(this: Response, ...args: unknown[]): Response {
     const body = args[0];
-    if (args.length === 1 && (typeof body === 'string' || body instanceof Uint8Array)) {
+    // Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
+    if (args.length === 1 && (typeof body === 'string' || Buffer.isBuffer(body))) {
       if (decide(this, state, body, undefined)) return this;
     }
-    return send.apply(this, args as Parameters<Response['send']>);
+    // Other bodies reach res.end through Express, which may tag them itself first: replace that tag.
+    state.expressMayTag = this.getHeader('ETag') === undefined;
+    try {
+      return send.apply(this, args as Parameters<Response['send']>);
+    } finally {
+      state.expressMayTag = false;
+    }
   } as Response['send'];
   res.end = function endWithEtag(this: Response, ...args: unknown[]): Response {
     const [chunk, encoding] = args;
@@ -232,7 +241,7 @@ function decide(
   const status = res.statusCode;
   if (status < 200 || status > 299 || status === 204 || status === 205 || status === 206) return false;
   state.evaluated = true;
-  let tag = headerString(res.getHeader('ETag'));
+  let tag = state.expressMayTag && body !== undefined ? undefined : headerString(res.getHeader('ETag'));
   if (tag === undefined && body !== undefined) {
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
     if (size <= config.maxSize) {
