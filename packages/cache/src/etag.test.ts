@@ -351,6 +351,28 @@ describe.each(expressMajors)('res.precondition() and optimistic concurrency on $
     expect(failed.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
+  it('can be mounted again on a router with other options; the inner options apply', async () => {
+    const { application, doc } = documentApp();
+    const router = express.Router();
+    router.use(etag({ requireIfMatch: true, weak: true }));
+    router.get('/doc', (_req, res) => {
+      res.send('strict');
+    });
+    router.put('/doc', (_req, res) => {
+      res.send('changed');
+    });
+    application.use('/strict', router);
+    const read = await request(application).get('/strict/doc').expect(200);
+    expect(read.headers.etag).toBe(`W/${strongEtag('strict')}`);
+    await request(application)
+      .get('/strict/doc')
+      .set('If-None-Match', read.headers.etag ?? '')
+      .expect(304);
+    await request(application).put('/strict/doc').expect(428);
+    await request(application).put('/doc').send({ body: 'free' }).expect(200);
+    expect(doc.body).toBe('free');
+  });
+
   it('throws a TypeError naming res.precondition for an etag that cannot be quoted', async () => {
     const application = express();
     application.use(etag());

@@ -100,14 +100,19 @@ const REQUIRE_METHODS_DEFAULT = ['PUT', 'PATCH', 'DELETE'];
 export function etag(options: EtagOptions = {}): RequestHandler {
   const config = resolve('etag', options);
   return function etagMiddleware(req, res, next): void {
-    const state: State = { answered: false, evaluated: false, expressMayTag: false, config, req };
-    states.set(res, state);
-    res.precondition = (validators) => precondition(res, state, validators);
+    // Mounted again further down (e.g. on a router with other options): the inner options win.
+    const existing = states.get(res);
+    const state: State = existing ?? { answered: false, evaluated: false, expressMayTag: false, config, req };
+    state.config = config;
+    if (existing === undefined) {
+      states.set(res, state);
+      res.precondition = (validators) => precondition(res, state, validators);
+      wrapResponse(res, state);
+    }
     if (config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
       answerProblem(res, state, preconditionRequired(req));
       return;
     }
-    wrapResponse(res, state);
     next();
   };
 }
