@@ -41,7 +41,7 @@ function info(o: Resolved, key: string, cost: number, decision: Decision, source
   };
 }
 
-function publish(decision: Decision, keyHash: string, shadow: boolean): void {
+function publish(decision: Decision, keyHash: () => string, shadow: boolean): void {
   if (!events.hasSubscribers) return;
   const violated = decision.policies.filter((p) => !p.conform).map((p) => p.name);
   const deciding =
@@ -54,7 +54,7 @@ function publish(decision: Decision, keyHash: string, shadow: boolean): void {
     type: decision.allowed ? 'allowed' : 'limited',
     policy: deciding.name,
     violated,
-    keyHash,
+    keyHash: keyHash(),
     remaining: deciding.remaining,
     shadow,
   });
@@ -137,7 +137,7 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
         res.setHeader(name, value);
       }
     }
-    publish(decision, hash(key), o.shadow);
+    publish(decision, () => hash(key), o.shadow);
 
     if (!decision.allowed && !o.shadow) {
       if (details.retryAfter !== undefined) res.setHeader('Retry-After', String(details.retryAfter));

@@ -106,6 +106,23 @@ describeRedis('redis cluster', () => {
     expect(await fireConcurrently(Array.from({ length: 4 }, () => cluster.client()))).toBe(50);
   });
 
+  it('loads the script on every master on demand (NOSCRIPT → EVAL), then runs it by EVALSHA', async () => {
+    const client = cluster.client();
+    const store = redisStore({ client });
+    const [policy] = compilePolicies({ name: 'p', limit: 3, window: '1h' });
+    if (!policy) throw new Error('no policy');
+    await store.hit('warm-up', [policy], 0, 'peek'); // connects and learns the slot map
+    const masters = client.nodes('master');
+    expect(masters).toHaveLength(3);
+    await Promise.all(masters.map((node) => node.script('FLUSH')));
+    const keys = Array.from({ length: 30 }, (_, i) => `noscript-${i}`);
+    const first = await Promise.all(keys.map((key) => store.hit(key, [policy], 1, 'consume')));
+    const second = await Promise.all(keys.map((key) => store.hit(key, [policy], 1, 'consume')));
+    expect(first.map((d) => d.policies[0]?.remaining)).toEqual(keys.map(() => 2));
+    expect(second.map((d) => d.policies[0]?.remaining)).toEqual(keys.map(() => 1));
+    expect(await Promise.all(masters.map((node) => node.script('EXISTS', SCRIPT_SHA)))).toEqual([[1], [1], [1]]);
+  });
+
   it('keeps every policy of a key in one slot, for keys spread over all masters', async () => {
     const client = cluster.client();
     const store = redisStore({ client });

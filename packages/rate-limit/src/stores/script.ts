@@ -4,11 +4,14 @@ import { createHash } from 'node:crypto';
  * The Redis side of `decide()` in `gcra.ts`, step for step: every policy of one request in one
  * script (one round trip, atomic), `TIME` as the clock so that instances with skewed clocks agree.
  *
+ * `redis.replicate_commands()` lets Redis 3.2–4 replicate the writes after `TIME` (a no-op since 5).
+ *
  * KEYS: one per policy (`rl:{<key>}:<policy>`, one hash slot). ARGV: operation (0 consume,
  * 1 peek, 2 charge), cost, then per policy: algorithm (0 gcra, 1 fixed window), interval, tolerance.
  * Reply: allowed (0/1), then per policy: conform, remaining, reset (µs), retry (µs, -1 never).
  */
 export const SCRIPT = `
+if redis.replicate_commands then redis.replicate_commands() end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local op = tonumber(ARGV[1])
