@@ -18,8 +18,8 @@ function checkTotal(total: number | undefined): void {
 
 /**
  * An offset page from up to `limit + 1` rows: the extra row only signals `has_more`. With a
- * `total`, `has_more` and the `last` link follow from it. Links beyond `maxOffset` are left out,
- * since following them would be rejected.
+ * `total`, `has_more` and the `last` link follow from it, and `prev` of a page past the end points
+ * at the last page. Links beyond `maxOffset` are left out, since following them would be rejected.
  */
 export function offsetPage<T>(
   query: OffsetQuery,
@@ -50,7 +50,10 @@ export function offsetPage<T>(
     links: {
       self: at(offset),
       first: at(0),
-      prev: offset > 0 ? at(Math.max(0, offset - limit)) : null,
+      prev:
+        offset === 0
+          ? null
+          : at(lastOffset !== undefined && offset > lastOffset ? lastOffset : Math.max(0, offset - limit)),
       next: hasMore && reachable(offset + limit) ? at(offset + limit) : null,
       last: lastOffset !== undefined && reachable(lastOffset) ? at(lastOffset) : null,
     },

@@ -88,6 +88,19 @@ describe.each(expressMajors)('offset mode on $name', ({ express }) => {
     expect(response.body.data).toHaveLength(5);
   });
 
+  it('points prev of a page past the end at the last page when the total is known', async () => {
+    const response = await request(offsetApp(express, {}, true))
+      .get('/items?page=9&per_page=10')
+      .set('Host', 'h');
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual([]);
+    expect(response.body.links).toMatchObject({
+      prev: 'http://h/items?page=5&per_page=10',
+      next: null,
+      last: 'http://h/items?page=5&per_page=10',
+    });
+  });
+
   it('leaves out next and last links that maxOffset would reject', async () => {
     const response = await request(offsetApp(express, { maxOffset: 20 }, true))
       .get('/items?page=3&per_page=10')
