@@ -18,10 +18,10 @@ const MAX_DEPTH = 3;
 /** `name: null` is the wildcard; the name `'*'` is a literal member named `*` (written `\*`). */
 interface MaskTree {
   name: string | null;
-  children: MaskTree[];
+  children: readonly MaskTree[];
 }
 
-const maskLevel = (depth: number): fc.Arbitrary<MaskTree[]> =>
+const maskLevel = (depth: number): fc.Arbitrary<readonly MaskTree[]> =>
   depth === 0
     ? fc.constant([])
     : fc.oneof(
@@ -35,11 +35,11 @@ const maskLevel = (depth: number): fc.Arbitrary<MaskTree[]> =>
               ),
             ),
           ),
-        fc.constant([]).chain(() => maskLevel(depth - 1).map((children) => [{ name: null, children }])),
+        maskLevel(depth - 1).map((children): MaskTree[] => [{ name: null, children }]),
       );
 
 /** Renders a tree with a random choice of `a/b` or `a(b)` where both are possible. */
-function render(nodes: MaskTree[], slash: boolean): string {
+function render(nodes: readonly MaskTree[], slash: boolean): string {
   return nodes
     .map((node) => {
       const name = node.name === null ? '*' : escapeName(node.name);
