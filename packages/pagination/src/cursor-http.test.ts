@@ -1,4 +1,4 @@
-import { PROBLEM_CONTENT_TYPE } from '@expresskit/core';
+import { PROBLEM_CONTENT_TYPE, ProblemError, problemType } from '@expresskit/core';
 import { type ExpressFactory, expressMajors } from '@expresskit/testing';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -165,6 +165,32 @@ describe.each(expressMajors)('cursor mode on $name', ({ express }) => {
     expect(bad.body).toMatchObject({ status: 400, parameter: 'page[size]', rule: 'minimum' });
     const repeated = await request(app).get('/items?page[size]=1&page[size]=2');
     expect(repeated.body).toMatchObject({ status: 400, parameter: 'page[size]', rule: 'single-value' });
+  });
+
+  it('chooses the sort per request; a ProblemError from the sort function is sent as the problem', async () => {
+    const app = cursorApp(express, {
+      sort: (req) => {
+        if (req.query.sort === undefined || req.query.sort === 'id') return [];
+        throw new ProblemError(400, {
+          type: problemType('invalid-parameter'),
+          detail: '"sort" must be "id"',
+          extensions: { parameter: 'sort', rule: 'enum' },
+        });
+      },
+    });
+    const ok = await request(app).get('/items?sort=id&limit=1');
+    expect(ok.body.data).toEqual([rows[0]]);
+    const bad = await request(app).get('/items?sort=name');
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+    expect(bad.body).toEqual({
+      type: 'tag:expresskit.dev,2026:invalid-parameter',
+      title: 'Bad Request',
+      status: 400,
+      detail: '"sort" must be "id"',
+      parameter: 'sort',
+      rule: 'enum',
+    });
   });
 
   it('passes an error thrown by a sort function to next()', async () => {
