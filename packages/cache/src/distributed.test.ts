@@ -36,6 +36,10 @@ function sharedSuite(name: string, connect: () => Promise<[Redis | Cluster, Redi
     let caches: ResponseCache[] = [];
     beforeAll(async () => {
       clients = await connect();
+      for (const client of clients) client.on('error', () => {});
+    });
+    afterAll(() => {
+      for (const client of clients) client.disconnect();
     });
     afterEach(async () => {
       for (const cache of caches) await cache.close();
@@ -122,6 +126,7 @@ describeRedis('distributed cache on a real redis-server', () => {
       const errors = events.filter((event) => event.type === 'error');
       expect(errors.length).toBeGreaterThan(0);
       expect(errors.every((event) => event.type === 'error' && /^(l2-|bus)/.test(event.operation))).toBe(true);
+      expect(errors.some((event) => event.type === 'error' && event.route === '/o/:id')).toBe(true);
       await server.start();
       for (let i = 0; i < 250 && client.status !== 'ready'; i++) await sleep(20);
       expect(client.status).toBe('ready');

@@ -41,17 +41,23 @@ describe.each(expressMajors)('responseCache behaviour on $name', ({ express }) =
     cache = responseCache({ compress: false });
     const application = express();
     let calls = 0;
+    let arrived = 0;
+    application.use((_req, _res, next) => {
+      arrived++;
+      next();
+    });
     application.get('/slow', cache, async (_req, res) => {
       calls++;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      res.json({ calls });
+      // Hold the one handler call until all 100 requests are inside the cache: they are truly concurrent.
+      for (let i = 0; i < 1_000 && arrived < 100; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      res.json({ calls, arrived });
     });
     const server = application.listen(0);
     try {
       const responses = await Promise.all(Array.from({ length: 100 }, () => request(server).get('/slow')));
       expect(calls).toBe(1);
       expect(responses.map((r) => r.status)).toEqual(Array(100).fill(200));
-      expect(new Set(responses.map((r) => r.text))).toEqual(new Set(['{"calls":1}']));
+      expect(new Set(responses.map((r) => r.text))).toEqual(new Set(['{"calls":1,"arrived":100}']));
       const statuses = responses.map((r) => r.headers['cache-status']).sort();
       expect(statuses.filter((s) => s === 'expresskit; fwd=miss; stored')).toHaveLength(1);
       expect(statuses.filter((s) => s === 'expresskit; fwd=miss; collapsed')).toHaveLength(99);

@@ -246,4 +246,21 @@ describe.each(expressMajors)('responseCache on $name', ({ express }) => {
     expect(hit.headers['x-cache']).toBe('HIT');
     expect(hit.headers['x-request-id']).toBe('2');
   });
+
+  it('still answers 304 for a response it did not store, against the handler validators', async () => {
+    const { application, calls } = app((_req, res) => {
+      res.set('Cache-Control', 'private, max-age=60').set('ETag', '"v7"').send('mine');
+    });
+    const first = await request(application).get('/private');
+    expect(first.status).toBe(200);
+    expect(first.headers['cache-status']).toBe('expresskit; fwd=miss; detail=private');
+    const again = await request(application).get('/private').set('If-None-Match', '"v7"');
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    expect(again.headers.etag).toBe('"v7"');
+    expect(again.headers['cache-control']).toBe('private, max-age=60');
+    expect(again.headers['content-type']).toBeUndefined();
+    expect(again.headers['x-cache']).toBe('MISS');
+    expect(calls()).toBe(2);
+  });
 });

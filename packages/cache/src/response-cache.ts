@@ -16,7 +16,7 @@ import {
   resolveRoute,
 } from './options.js';
 import { isRevalidation, replay } from './revalidate.js';
-import { type CacheOutcome, serveEntry } from './serve.js';
+import { type CacheOutcome, sendNotModified, serveEntry } from './serve.js';
 import { Singleflight } from './singleflight.js';
 import { requestBypass } from './storable.js';
 import { memoryStore } from './stores/memory.js';
@@ -94,7 +94,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     l2: options.store,
     timeoutMs,
     now,
-    onError: (operation, error) => publish({ type: 'error', route: undefined, operation, error }),
+    onError: (operation, error, route) => publish({ type: 'error', route, operation, error }),
   });
   const redis = options.store && 'client' in options.store ? (options.store as RedisCacheStore) : undefined;
   if (redis && options.bus !== false) {
@@ -189,10 +189,10 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     let entry: CacheEntry | undefined;
     let key = base;
     if (!revalidation) {
-      entry = await tiered.get(base);
+      entry = await tiered.get(base, routeOf(req));
       if (entry?.vary) {
         key = variantKey(base, entry.vary, req.headers);
-        entry = await tiered.get(key);
+        entry = await tiered.get(key, routeOf(req));
       }
     }
     const state = entry ? entryState(entry, now()) : 'expired';
@@ -231,15 +231,16 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       if ('reason' in built) {
         if (!(result.response.status >= 500 && fallback)) {
           if (!revalidation) setStatusHeaders(res, 'MISS', `fwd=miss; detail=${built.reason}`);
-          captured.release();
+          captured.restore();
+          if (revalidation || !sendNotModified(res, result.response, conditional, method, before)) captured.release();
         } else captured.restore();
         publish({ type: 'miss', route: routeOf(req), reason: built.reason });
         return { result, entry: undefined, vary: [] };
       }
       captured.restore();
       const storeKey = built.vary.length > 0 ? variantKey(base, built.vary, req.headers) : base;
-      if (built.vary.length > 0) await tiered.set(base, pointerEntry(built.entry, built.vary));
-      await tiered.set(storeKey, built.entry);
+      if (built.vary.length > 0) await tiered.set(base, pointerEntry(built.entry, built.vary), routeOf(req));
+      await tiered.set(storeKey, built.entry, routeOf(req));
       publish({ type: 'miss', route: routeOf(req) });
       publish({ type: 'store', route: routeOf(req) });
       return { result, entry: built.entry, vary: built.vary };

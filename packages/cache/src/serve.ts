@@ -1,6 +1,7 @@
 /** Sends a stored entry: variant selection, 304 from the cache, cache headers. */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ProblemError, problemType } from '@expresskit/core';
+import type { Captured } from './capture.js';
 import { type ConditionalRequestHeaders, evaluatePreconditions, notModifiedHeaders } from './conditional.js';
 import type { CacheEntry } from './entry.js';
 import { parseVary } from './key.js';
@@ -105,4 +106,36 @@ export async function serveEntry(
   }
   res.setHeader('content-length', String(variant.body.length));
   res.end(method === 'HEAD' ? undefined : variant.body);
+}
+
+/**
+ * Answers 304 for a response the cache did not store (e.g. `private`) when the request's validators
+ * match the handler's own `ETag` / `Last-Modified`. Returns whether it did.
+ */
+export function sendNotModified(
+  res: ServerResponse,
+  captured: Captured,
+  conditional: ConditionalRequestHeaders,
+  method: string,
+  before: OutgoingHttpHeaders,
+): boolean {
+  if (captured.status < 200 || captured.status >= 300) return false;
+  const etag = captured.headers.etag;
+  const lastModified = captured.headers['last-modified'];
+  if (etag === undefined && lastModified === undefined) return false;
+  const result = evaluatePreconditions({
+    method,
+    headers: conditional,
+    etag: typeof etag === 'string' ? etag : undefined,
+    lastModified: typeof lastModified === 'string' ? lastModified : undefined,
+  });
+  if (result !== 'not-modified') return false;
+  const keep = notModifiedHeaders(captured.headers, ['x-cache', 'cache-status']);
+  for (const name of res.getHeaderNames()) {
+    const representation = name in captured.headers && !(name in before);
+    if (representation && !(name in keep)) res.removeHeader(name);
+  }
+  res.statusCode = 304;
+  res.end();
+  return true;
 }

@@ -10,7 +10,7 @@ export interface TieredOptions {
   /** Upper bound of one L2 operation; past it the operation counts as failed. */
   readonly timeoutMs: number;
   readonly now: () => number;
-  readonly onError: (operation: string, error: Error) => void;
+  readonly onError: (operation: string, error: Error, route: string | undefined) => void;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
@@ -34,13 +34,13 @@ export class TieredCache {
   }
 
   /** Runs an L2 operation; `undefined` when there is no L2, it is down, failed or timed out. */
-  async #l2<T>(operation: string, run: (store: CacheStore) => Promise<T>): Promise<T | undefined> {
+  async #l2<T>(operation: string, run: (store: CacheStore) => Promise<T>, route?: string): Promise<T | undefined> {
     const { l2, timeoutMs, onError } = this.#options;
     if (!l2) return undefined;
     if (l2.available?.() === false) {
       if (!this.#down) {
         this.#down = true;
-        onError(operation, new Error(`cache: the ${l2.name} store is unavailable; serving from memory only`));
+        onError(operation, new Error(`cache: the ${l2.name} store is unavailable; serving from memory only`), route);
       }
       return undefined;
     }
@@ -49,16 +49,16 @@ export class TieredCache {
       this.#down = false;
       return result;
     } catch (error) {
-      onError(operation, toError(error));
+      onError(operation, toError(error), route);
       return undefined;
     }
   }
 
-  async get(key: string): Promise<CacheEntry | undefined> {
+  async get(key: string, route?: string): Promise<CacheEntry | undefined> {
     const { l1, now } = this.#options;
     const local = await l1.get(key);
     if (local) return local;
-    const shared = await this.#l2('l2-get', (store) => store.get(key));
+    const shared = await this.#l2('l2-get', (store) => store.get(key), route);
     if (shared) {
       const left = shared.storedAt + retention(shared) - now();
       if (left > 0) await l1.set(key, shared, left);
@@ -66,10 +66,10 @@ export class TieredCache {
     return shared;
   }
 
-  async set(key: string, entry: CacheEntry): Promise<void> {
+  async set(key: string, entry: CacheEntry, route?: string): Promise<void> {
     const ms = retention(entry);
     await this.#options.l1.set(key, entry, ms);
-    await this.#l2('l2-set', (store) => store.set(key, entry, ms));
+    await this.#l2('l2-set', (store) => store.set(key, entry, ms), route);
   }
 
   /** Applies `invalidation` to L1 (and, unless it came from the bus, to L2 and the bus). */
