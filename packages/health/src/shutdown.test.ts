@@ -83,7 +83,7 @@ const closed = (socket: Socket): Promise<void> =>
 
 describe.each(['express4', 'express'])('gracefulShutdown of a real child process (%s)', (expressPackage) => {
   it('on SIGTERM fails readiness, keeps serving for the delay, drains in-flight and keep-alive requests, runs hooks, exits 0', async () => {
-    const fixture = await startFixture({ EXPRESS_PACKAGE: expressPackage, DELAY: '700', TIMEOUT: '10000' });
+    const fixture = await startFixture({ EXPRESS_PACKAGE: expressPackage, DELAY: '500', TIMEOUT: '10000' });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
     try {
       // An idle keep-alive connection, and three slow requests in flight on keep-alive connections.
@@ -91,7 +91,7 @@ describe.each(['express4', 'express'])('gracefulShutdown of a real child process
       expect(idle.body).toBe('fast');
       const idleClosed = closed(idle.socket);
       expect((await get(fixture.port, '/health/ready')).status).toBe(200);
-      const slow = Array.from({ length: 3 }, () => get(fixture.port, '/slow?ms=1800', agent));
+      const slow = Array.from({ length: 3 }, () => get(fixture.port, '/slow?ms=1200', agent));
       await new Promise((resolve) => setTimeout(resolve, 200));
 
       const signalled = Date.now();
@@ -113,7 +113,7 @@ describe.each(['express4', 'express'])('gracefulShutdown of a real child process
 
       const exit = await fixture.exited;
       expect(exit.code).toBe(0);
-      expect(exit.at - signalled).toBeGreaterThanOrEqual(700);
+      expect(exit.at - signalled).toBeGreaterThanOrEqual(500);
       expect(exit.at - signalled).toBeLessThan(10_000);
       expect(fixture.events.map((event) => event.event)).toEqual([
         'listening',
@@ -124,7 +124,7 @@ describe.each(['express4', 'express'])('gracefulShutdown of a real child process
         'onShutdown',
       ]);
       const before = fixture.events.find((event) => event.event === 'beforeShutdown');
-      expect((before?.at ?? 0) - signalled).toBeGreaterThanOrEqual(700);
+      expect((before?.at ?? 0) - signalled).toBeGreaterThanOrEqual(500);
       expect(fixture.stderr()).toBe('');
     } finally {
       agent.destroy();

@@ -40,7 +40,7 @@ export interface ShutdownController {
   /** `running`, `draining` (delay, then closing) or `closed`. */
   readonly state: 'running' | 'draining' | 'closed';
   /** Starts the shutdown as a signal would; resolves with the exit code once done. */
-  shutdown(reason?: string): Promise<number>;
+  shutdown(): Promise<number>;
   /** Removes the signal listeners (the shutdown itself is not cancelled). */
   dispose(): void;
 }
@@ -77,11 +77,11 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
       opts.exit(1);
       return;
     }
-    void shutdown(signal);
+    void shutdown();
   };
   for (const signal of opts.signals) process.on(signal, onSignal);
 
-  function shutdown(_reason = 'shutdown'): Promise<number> {
+  function shutdown(): Promise<number> {
     done ??= run();
     return done;
   }
