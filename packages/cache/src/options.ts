@@ -41,7 +41,7 @@ export interface RouteCacheOptions {
 
 export interface ResponseCacheOptions extends RouteCacheOptions {
   /** The shared second level, e.g. `redisStore({ client })`. @default undefined (memory only) */
-  store?: CacheStore;
+  store?: CacheStore | undefined;
   /** The first level (per process). `false` disables it (only sensible with `store`). @default memoryStore({ maxBytes: 64 MiB }) */
   memory?: CacheStore | false;
   /** Keep L1 coherent through Redis pub/sub when `store` is a Redis store. @default true */
