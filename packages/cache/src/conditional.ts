@@ -5,11 +5,17 @@
  *   checkPreconditions(input) → { result, header } (the header that decided)
  *   notModifiedHeaders(headers, keep?) → the headers a 304 may carry (§15.4.5)
  *   fresh(reqHeaders, resHeaders) → boolean, the `fresh` package's semantics (GET/HEAD revalidation)
- *   parseEntityTags, weakMatch, strongMatch, parseHttpDate, isSafeMethod
+ *   parseHttpDate, isSafeMethod, preconditionFailed(header, instance?) / preconditionRequired(method,
+ *   instance?) → the 412/428 ProblemError etag() sends (B may reuse them for the cache's 412)
+ *   parseEntityTag(s), weakMatch, strongMatch: re-exported from ./hash.js (entity tags live there)
  * Public exports added by A to src/index.ts: etag, requireIfMatch, evaluatePreconditions,
- * notModifiedHeaders, strongEtag, weakEtag and the option/validator types.
+ * checkPreconditions, fresh, notModifiedHeaders, strongEtag, weakEtag and the option types.
  */
 import type { OutgoingHttpHeader, OutgoingHttpHeaders } from 'node:http';
+import { ProblemError, problemType } from '@expresskit/core';
+import { parseEntityTag, parseEntityTags, strongMatch, weakMatch } from './hash.js';
+
+export { type EntityTag, parseEntityTag, parseEntityTags, strongMatch, weakMatch } from './hash.js';
 
 /** A request header value as Node exposes it. */
 type HeaderValue = string | readonly string[] | undefined;
@@ -43,13 +49,6 @@ export interface PreconditionInput extends Validators {
 }
 
 export type PreconditionResult = 'proceed' | 'not-modified' | 'precondition-failed';
-
-/** A parsed entity tag. */
-export interface EntityTag {
-  weak: boolean;
-  /** The opaque tag including its double quotes, e.g. `"abc"`. */
-  opaque: string;
-}
 
 /**
  * Evaluates the preconditions of a request in the order of RFC 9110 §13.2.2:
@@ -119,76 +118,6 @@ function ifNoneMatchPasses(field: string, etag: string | undefined, exists: bool
   if (tags === '*') return !exists;
   const current = etag === undefined || !exists ? undefined : parseEntityTag(etag);
   return current === undefined || !tags.some((tag) => weakMatch(tag, current));
-}
-
-/** Weak comparison (§8.8.3.2): the opaque tags are equal, either or both may be weak. */
-export function weakMatch(a: EntityTag, b: EntityTag): boolean {
-  return a.opaque === b.opaque;
-}
-
-/** Strong comparison (§8.8.3.2): neither is weak and the opaque tags are equal. */
-export function strongMatch(a: EntityTag, b: EntityTag): boolean {
-  return !a.weak && !b.weak && a.opaque === b.opaque;
-}
-
-/** Parses one entity tag (`"x"`, `W/"x"`); `undefined` when it is not one. */
-export function parseEntityTag(value: string): EntityTag | undefined {
-  const tags = parseEntityTags(value);
-  return tags !== '*' && tags.length === 1 ? tags[0] : undefined;
-}
-
-/**
- * Parses an `If-Match`/`If-None-Match` value: `'*'` when the field is exactly `*`, else the valid
- * entity tags of the comma-separated list (commas inside quotes are part of the tag). Members that
- * are not entity tags (unquoted words, a `*` inside a list) are skipped: they match nothing.
- */
-export function parseEntityTags(value: string): '*' | EntityTag[] {
-  const trimmed = value.trim();
-  if (trimmed === '*') return '*';
-  const tags: EntityTag[] = [];
-  let i = 0;
-  while (i < trimmed.length) {
-    let end = i;
-    let weak = false;
-    if (trimmed.startsWith('W/"', i)) {
-      weak = true;
-      end = i + 2;
-    }
-    if (trimmed[end] === '"') {
-      const close = trimmed.indexOf('"', end + 1);
-      if (close !== -1 && isMemberEnd(trimmed, close + 1)) {
-        const opaque = trimmed.slice(end, close + 1);
-        if (isOpaqueTag(opaque)) tags.push({ weak, opaque });
-        i = skipSeparator(trimmed, close + 1);
-        continue;
-      }
-    }
-    // Not an entity tag: skip the member up to the next comma.
-    const comma = trimmed.indexOf(',', i);
-    if (comma === -1) break;
-    i = skipSeparator(trimmed, comma);
-  }
-  return tags;
-}
-
-/** etagc = %x21 / %x23-7E / obs-text */
-const OPAQUE_TAG = /^"[\x21\x23-\x7e\x80-\xff]*"$/;
-
-function isOpaqueTag(opaque: string): boolean {
-  return OPAQUE_TAG.test(opaque);
-}
-
-/** After a tag only optional whitespace and a comma (or the end) may follow. */
-function isMemberEnd(text: string, index: number): boolean {
-  let i = index;
-  while (text[i] === ' ' || text[i] === '\t') i++;
-  return i === text.length || text[i] === ',';
-}
-
-function skipSeparator(text: string, index: number): number {
-  let i = index;
-  while (text[i] === ' ' || text[i] === '\t' || text[i] === ',') i++;
-  return i;
 }
 
 /**
@@ -321,4 +250,41 @@ function toEpochSeconds(value: string | number | Date | undefined): number | und
   else if (typeof value === 'number') ms = value;
   else if (typeof value === 'string') ms = parseHttpDate(value) ?? Date.parse(value);
   return ms === undefined || !Number.isFinite(ms) ? undefined : Math.floor(ms / 1000);
+}
+
+const HEADER_NAMES: Record<ConditionalHeader, string> = {
+  'if-match': 'If-Match',
+  'if-none-match': 'If-None-Match',
+  'if-modified-since': 'If-Modified-Since',
+  'if-unmodified-since': 'If-Unmodified-Since',
+};
+
+const FAILED_DETAILS: Record<ConditionalHeader, string> = {
+  'if-match': 'If-Match does not match the current entity tag of the resource: it was changed (or does not exist)',
+  'if-unmodified-since': 'The resource was modified after the If-Unmodified-Since date',
+  'if-none-match': 'If-None-Match matches the current representation of the resource',
+  'if-modified-since': 'The resource was not modified since the If-Modified-Since date',
+};
+
+/** The 412 problem for the header that failed (`instance`: the request URL). */
+export function preconditionFailed(header: ConditionalHeader | undefined, instance?: string): ProblemError {
+  const name = header ?? 'if-match';
+  return new ProblemError(412, {
+    type: problemType('precondition-failed'),
+    title: 'Precondition Failed',
+    detail: FAILED_DETAILS[name],
+    ...(instance === undefined ? {} : { instance }),
+    extensions: { header: HEADER_NAMES[name] },
+  });
+}
+
+/** The 428 problem for a `method` request that came without `If-Match`. */
+export function preconditionRequired(method: string, instance?: string): ProblemError {
+  return new ProblemError(428, {
+    type: problemType('precondition-required'),
+    title: 'Precondition Required',
+    detail: `${method} requests must be conditional: send If-Match with the ETag of the representation you are changing`,
+    ...(instance === undefined ? {} : { instance }),
+    extensions: { header: 'If-Match' },
+  });
 }

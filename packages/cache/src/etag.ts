@@ -1,15 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { ProblemError, problemType, sendProblem } from '@expresskit/core';
+import { type ProblemError, sendProblem } from '@expresskit/core';
 import type { Request, RequestHandler, Response } from 'express';
 import {
-  type ConditionalHeader,
   checkPreconditions,
   notModifiedHeaders,
-  parseEntityTag,
-  parseEntityTags,
   parseHttpDate,
+  preconditionFailed,
+  preconditionRequired,
 } from './conditional.js';
-import { strongEtag, weakEtag } from './hash.js';
+import { parseEntityTag, parseEntityTags, strongEtag, toEntityTag, weakEtag } from './hash.js';
 
 /** The validators a handler declares for the resource it is about to read or change. */
 export interface ResourceValidators {
@@ -110,7 +109,7 @@ export function etag(options: EtagOptions = {}): RequestHandler {
       wrapResponse(res, state);
     }
     if (config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
-      answerProblem(res, state, preconditionRequired(req));
+      answerProblem(res, state, preconditionRequired(req.method, req.originalUrl));
       return;
     }
     next();
@@ -132,7 +131,7 @@ export function requireIfMatch(options: Pick<EtagOptions, 'onError'> = {}): Requ
     answerProblem(
       res,
       states.get(res) ?? { answered: false, evaluated: false, expressMayTag: false, config, req },
-      preconditionRequired(req),
+      preconditionRequired(req.method, req.originalUrl),
     );
   };
 }
@@ -195,7 +194,7 @@ function precondition(res: Response, state: State, validators: ResourceValidator
   });
   if (result === 'proceed') return true;
   if (result === 'not-modified') sendNotModified(res, state);
-  else answerProblem(res, state, preconditionFailed(req, header));
+  else answerProblem(res, state, preconditionFailed(header, req.originalUrl));
   return false;
 }
 
@@ -261,7 +260,7 @@ function decide(
     lastModified: headerString(res.getHeader('Last-Modified')),
   });
   if (result === 'not-modified') sendNotModified(res, state, callback);
-  else if (result === 'precondition-failed') answerProblem(res, state, preconditionFailed(req, header));
+  else if (result === 'precondition-failed') answerProblem(res, state, preconditionFailed(header, req.originalUrl));
   else if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, tag);
   return result !== 'proceed';
 }
@@ -322,49 +321,10 @@ function answerProblem(res: Response, state: State, problem: ProblemError): void
   state.config.onError(problem, state.req, res);
 }
 
-const HEADER_NAMES: Record<ConditionalHeader, string> = {
-  'if-match': 'If-Match',
-  'if-none-match': 'If-None-Match',
-  'if-modified-since': 'If-Modified-Since',
-  'if-unmodified-since': 'If-Unmodified-Since',
-};
-
-const FAILED_DETAILS: Record<ConditionalHeader, string> = {
-  'if-match': 'If-Match does not match the current entity tag of the resource: it was changed (or does not exist)',
-  'if-unmodified-since': 'The resource was modified after the If-Unmodified-Since date',
-  'if-none-match': 'If-None-Match matches the current representation of the resource',
-  'if-modified-since': 'The resource was not modified since the If-Modified-Since date',
-};
-
-function preconditionFailed(req: Request, header: ConditionalHeader | undefined): ProblemError {
-  const name = header ?? 'if-match';
-  return new ProblemError(412, {
-    type: problemType('precondition-failed'),
-    title: 'Precondition Failed',
-    detail: FAILED_DETAILS[name],
-    instance: req.originalUrl,
-    extensions: { header: HEADER_NAMES[name] },
-  });
-}
-
-function preconditionRequired(req: Request): ProblemError {
-  return new ProblemError(428, {
-    type: problemType('precondition-required'),
-    title: 'Precondition Required',
-    detail: `${req.method} requests must be conditional: send If-Match with the ETag of the representation you are changing`,
-    instance: req.originalUrl,
-    extensions: { header: 'If-Match' },
-  });
-}
-
 /** A declared entity tag, quoted when given bare (`v42` → `"v42"`). */
 function normaliseEtag(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === 'string') {
-    const trimmed = value.trim();
-    if (parseEntityTag(trimmed) !== undefined) return trimmed;
-    if (/^[\x21\x23-\x7e]+$/.test(trimmed)) return `"${trimmed}"`;
-  }
+  const tag = typeof value === 'string' ? toEntityTag(value) : undefined;
+  if (value === undefined || tag !== undefined) return tag;
   throw new TypeError(
     `res.precondition: "etag" must be an entity tag such as "v1", W/"v1" or v1, got ${JSON.stringify(value)}`,
   );

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEntityTag } from './conditional.js';
-import { strongEtag, weakEtag } from './hash.js';
+import { strongEtag, toEntityTag, weakEtag } from './hash.js';
 
 describe('strongEtag', () => {
   it.each([
@@ -34,5 +34,19 @@ describe('strongEtag', () => {
 
   it('differs when one byte differs', () => {
     expect(strongEtag(Buffer.from([1, 2, 3]))).not.toBe(strongEtag(Buffer.from([1, 2, 4])));
+  });
+});
+
+describe('toEntityTag', () => {
+  it.each([
+    ['"v7"', '"v7"'],
+    [' W/"v7" ', 'W/"v7"'],
+    ['v7', '"v7"'],
+    ['42', '"42"'],
+    ['two words', undefined],
+    ['a"b', undefined],
+    ['', undefined],
+  ])('%j → %j', (input, expected) => {
+    expect(toEntityTag(input)).toBe(expected);
   });
 });
