@@ -4,7 +4,7 @@ import { formatExposition, type MetricFamily } from './exposition.js';
 const families: MetricFamily[] = [
   {
     name: 'jobs_total',
-    help: 'Jobs run.\nSecond line with \\ backslash.',
+    help: 'Jobs run.\nSecond line with \\ backslash and "quotes".',
     type: 'counter',
     values: [{ value: 3, labels: { queue: 'a "quoted"\nname' } }],
   },
@@ -26,7 +26,7 @@ describe('formatExposition', () => {
   it('renders the Prometheus text format 0.0.4', () => {
     expect(formatExposition(families, 'prometheus')).toBe(
       [
-        '# HELP jobs_total Jobs run.\\nSecond line with \\\\ backslash.',
+        '# HELP jobs_total Jobs run.\\nSecond line with \\\\ backslash and "quotes".',
         '# TYPE jobs_total counter',
         'jobs_total{queue="a \\"quoted\\"\\nname"} 3',
         '',
@@ -48,7 +48,7 @@ describe('formatExposition', () => {
   it('renders OpenMetrics: counter families without _total, samples with it, and # EOF', () => {
     expect(formatExposition(families.slice(0, 1), 'openmetrics')).toBe(
       [
-        '# HELP jobs Jobs run.\\nSecond line with \\\\ backslash.',
+        '# HELP jobs Jobs run.\\nSecond line with \\\\ backslash and \\"quotes\\".',
         '# TYPE jobs counter',
         'jobs_total{queue="a \\"quoted\\"\\nname"} 3',
         '# EOF',

@@ -12,8 +12,10 @@ export interface MetricFamily {
   }>;
 }
 
-function escapeHelp(help: string): string {
-  return help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+/** Prometheus text escapes `\` and newlines in HELP; OpenMetrics escapes double quotes too. */
+function escapeHelp(help: string, open: boolean): string {
+  const escaped = help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+  return open ? escaped.replace(/"/g, '\\"') : escaped;
 }
 
 function escapeLabelValue(value: string): string {
@@ -48,7 +50,7 @@ export function formatExposition(families: readonly MetricFamily[], format: Expo
   for (const family of families) {
     const counter = family.type === 'counter';
     const familyName = open && counter ? family.name.replace(/_total$/, '') : family.name;
-    const lines = [`# HELP ${familyName} ${escapeHelp(family.help)}`, `# TYPE ${familyName} ${family.type}`];
+    const lines = [`# HELP ${familyName} ${escapeHelp(family.help, open)}`, `# TYPE ${familyName} ${family.type}`];
     for (const sample of family.values) {
       const sampleName = sample.metricName ?? (open && counter ? `${familyName}_total` : family.name);
       lines.push(`${sampleName}${formatLabels(sample.labels)} ${formatValue(sample.value)}`);
