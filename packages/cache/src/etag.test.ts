@@ -4,10 +4,10 @@ import { gunzipSync } from 'node:zlib';
 import { PROBLEM_CONTENT_TYPE, problemType } from '@expresskit/core';
 import { expressMajors } from '@expresskit/testing';
 import compression from 'compression';
-import type { Express, RequestHandler } from 'express';
+import type { Express, RequestHandler, Response } from 'express';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type EtagOptions, etag, requireIfMatch } from './etag.js';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
+import { type EtagOptions, etag, type ResourceValidators, requireIfMatch } from './etag.js';
 import { strongEtag } from './hash.js';
 import { type ResponseCache, responseCache } from './response-cache.js';
 import './index.js';
@@ -513,4 +513,13 @@ describe.each(expressMajors)('etag() together with responseCache() on $name', ({
       expect(calls).toBe(1);
     },
   );
+});
+
+describe('types', () => {
+  it('augments Express.Response with precondition() and types the options', () => {
+    expectTypeOf<Response['precondition']>().toEqualTypeOf<(validators: ResourceValidators) => boolean>();
+    expectTypeOf(etag).parameter(0).toEqualTypeOf<EtagOptions | undefined>();
+    expectTypeOf(etag()).toEqualTypeOf<RequestHandler>();
+    expect(typeof etag()).toBe('function');
+  });
 });
