@@ -1,4 +1,4 @@
-import { DROP, KEEP, type PlanNode, type Rule } from './plan.js';
+import { DROP, KEEP, type Member, type PlanNode, type Rule } from './plan.js';
 
 const isEnumerable = Object.prototype.propertyIsEnumerable;
 
@@ -21,36 +21,51 @@ function applyNode(node: PlanNode, input: unknown, key: string | number): unknow
   if (input === null || typeof input !== 'object') {
     // A sub-selection of a scalar: a pick node has nothing to pick (the member is left out, as
     // json-mask does); a keep-everything-but node keeps it; `null` is kept (json-mask too).
-    return input === null || typeof input === 'undefined' || node.rest !== DROP ? input : OMIT;
+    return input === null || input === undefined || node.rest !== DROP ? input : OMIT;
   }
+  if (Array.isArray(input)) return applyArray(node, input);
   let value: object = input;
   const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
     const json: unknown = toJSON.call(value, typeof key === 'number' ? String(key) : key);
     if (json === null || typeof json !== 'object') return node.rest !== DROP || json === null ? json : OMIT;
+    if (Array.isArray(json)) return applyArray(node, json);
     value = json;
   }
-  if (Array.isArray(value)) return applyArray(node, value);
-  if (value instanceof String || value instanceof Number || value instanceof Boolean) {
-    return node.rest !== DROP ? value : OMIT;
-  }
-  const source = value as Record<string, unknown>;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null && isBoxed(value)) return node.rest !== DROP ? value : OMIT;
+  return node.rest === DROP
+    ? pick(node, value as Record<string, unknown>)
+    : walk(node, value as Record<string, unknown>);
+}
+
+/** `new String('x')` and friends serialise as their primitive: never walk them. */
+function isBoxed(value: object): boolean {
+  return value instanceof String || value instanceof Number || value instanceof Boolean || value instanceof BigInt;
+}
+
+/** A pick node reads only its members (a handful of lookups, whatever the size of the object). */
+function pick(node: PlanNode, source: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  if (node.rest === DROP) {
-    for (const member of node.members) {
-      const name = member.name;
-      if (!isEnumerable.call(source, name)) continue;
-      const child = source[name];
-      if (child === undefined) continue;
-      const rule = member.rule;
-      if (rule === KEEP) out[name] = child;
-      else if (rule !== DROP) {
-        const result = applyNode(rule, child, name);
-        if (result !== OMIT) out[name] = result;
-      }
+  const members = node.members;
+  for (let i = 0; i < members.length; i++) {
+    const member = members[i] as Member;
+    const name = member.name;
+    const child = source[name];
+    if (child === undefined || !isEnumerable.call(source, name)) continue;
+    const rule = member.rule;
+    if (rule === KEEP) out[name] = child;
+    else if (rule !== DROP) {
+      const result = applyNode(rule, child, name);
+      if (result !== OMIT) out[name] = result;
     }
-    return out;
   }
+  return out;
+}
+
+/** Every other node walks the object's own enumerable keys. */
+function walk(node: PlanNode, source: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   const byName = node.byName;
   const rest = node.rest;
   for (const name of Object.keys(source)) {
@@ -69,10 +84,13 @@ function applyNode(node: PlanNode, input: unknown, key: string | number): unknow
 }
 
 function applyArray(node: PlanNode, items: readonly unknown[]): unknown[] {
-  const out: unknown[] = [];
-  for (let i = 0; i < items.length; i++) {
+  const length = items.length;
+  const out: unknown[] = new Array(length);
+  let n = 0;
+  for (let i = 0; i < length; i++) {
     const result = applyNode(node, items[i], i);
-    if (result !== OMIT) out.push(result);
+    if (result !== OMIT) out[n++] = result;
   }
+  if (n !== length) out.length = n;
   return out;
 }
