@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { describeRedis, type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '@expresskit/testing';
+import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicies } from './policy.js';
@@ -37,6 +39,45 @@ describeRedis('redis', () => {
 
   it('4 clients, 400 concurrent requests at one fresh key, limit 50: exactly 50 allowed', async () => {
     expect(await fireConcurrently(Array.from({ length: 4 }, () => server.client()))).toBe(50);
+  });
+
+  it('the Lua script and the JavaScript decide() agree on random request sequences', async () => {
+    const redis = redisStore({ client: server.client() });
+    const memory = memoryStore();
+    // Windows of hours: the milliseconds between the two stores' clocks never move a unit.
+    const policies = compilePolicies([
+      { name: 'a', limit: 5, window: '1h' },
+      { name: 'b', limit: 12, window: '2h', burst: 4 },
+      { name: 'c', limit: 20, window: '3h' },
+    ]);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            cost: fc.integer({ min: 0, max: 6 }),
+            operation: fc.constantFrom('consume' as const, 'peek' as const, 'charge' as const),
+            subset: fc.subarray([0, 1, 2], { minLength: 1 }),
+          }),
+          { minLength: 1, maxLength: 25 },
+        ),
+        async (requests) => {
+          const key = randomUUID();
+          for (const { cost, operation, subset } of requests) {
+            const chosen = subset.flatMap((i) => policies.slice(i, i + 1));
+            const [fromRedis, fromMemory] = await Promise.all([
+              redis.hit(key, chosen, cost, operation),
+              memory.hit(key, chosen, cost, operation),
+            ]);
+            const coarse = (d: typeof fromRedis) => [
+              d.allowed,
+              d.policies.map((p) => [p.name, p.conform, p.remaining, p.retryUs < 0 ? -1 : Math.round(p.retryUs / 1e6)]),
+            ];
+            expect(coarse(fromRedis)).toEqual(coarse(fromMemory));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('stores one hash-tagged key per policy, with the time to full recovery as TTL', async () => {
