@@ -42,7 +42,7 @@ export function redisCheck(client: RedisLike, options: RedisCheckOptions = {}): 
 export interface ThresholdOptions<T> extends Omit<HealthCheck, 'check'> {
   /** Above this the check warns. @default no warning threshold */
   warn?: T;
-  /** Above this the check fails. */
+  /** Above this the check fails. @default no failure threshold */
   fail?: T;
 }
 

@@ -5,13 +5,13 @@ export const HEALTH_CONTENT_TYPE = 'application/health+json; charset=utf-8';
 
 /** Service description members of health+json, shown only in detailed answers. */
 export interface ServiceInfo {
-  /** Public version of the service, e.g. `'1'`. */
+  /** Public version of the service, e.g. `'1'`. @default none */
   version?: string;
-  /** Release of the implementation, e.g. a git sha or `'1.4.2'`. */
+  /** Release of the implementation, e.g. a git sha or `'1.4.2'`. @default none */
   releaseId?: string;
-  /** Unique identifier of the service instance, e.g. the pod name. */
+  /** Unique identifier of the service instance, e.g. the pod name. @default none */
   serviceId?: string;
-  /** Human-friendly description of the service. */
+  /** Human-friendly description of the service. @default none */
   description?: string;
 }
 

@@ -18,8 +18,11 @@ export interface CheckContext {
 export interface CheckOutcome {
   /** @default 'pass' */
   status?: HealthStatus;
+  /** The measured value, e.g. a latency. @default none */
   observedValue?: unknown;
+  /** Unit of `observedValue`, e.g. `ms`, `bytes`, `percent`. @default none */
   observedUnit?: string;
+  /** A message, e.g. why the check warns (shown only in detailed answers). @default none */
   output?: string;
 }
 
@@ -38,9 +41,9 @@ export interface HealthCheck {
   timeout?: number | string;
   /** How long a result is reused before the check runs again. @default the probe's `cacheTtl` (1 s) */
   cacheTtl?: number | string;
-  /** `componentType` in health+json, e.g. `datastore`, `system`, `component`. */
+  /** `componentType` in health+json, e.g. `datastore`, `system`, `component`. @default none (built-in checks set one) */
   componentType?: string;
-  /** `componentId` in health+json, e.g. a host name or a unique id of the dependency. */
+  /** `componentId` in health+json, e.g. a host name or a unique id of the dependency. @default none */
   componentId?: string;
 }
 

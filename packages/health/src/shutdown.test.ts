@@ -145,6 +145,20 @@ describe('gracefulShutdown hard deadline', () => {
     expect(fixture.stderr()).toBe('gracefulShutdown: hard deadline of 1500 ms passed, forcing exit\n');
   });
 
+  it('exits at once with code 1 on a second signal during the delay', async () => {
+    const fixture = await startFixture({ DELAY: '20000', TIMEOUT: '30000' });
+    fixture.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await get(fixture.port, '/health/ready')).status).toBe(503);
+    const signalled = Date.now();
+    fixture.child.kill('SIGINT');
+    const exit = await fixture.exited;
+    expect(exit.code).toBe(1);
+    expect(exit.at - signalled).toBeLessThan(5000);
+    expect(fixture.stderr()).toBe('gracefulShutdown: second SIGINT while shutting down, exiting now\n');
+    expect(fixture.events.map((event) => event.event)).toEqual(['listening']);
+  });
+
   it('destroys a request that never ends at the deadline', async () => {
     const fixture = await startFixture({ DELAY: '0', TIMEOUT: '1000' });
     const hanging = get(fixture.port, '/slow?ms=60000').catch((error: NodeJS.ErrnoException) => error.code);
