@@ -78,7 +78,7 @@ describe.each(expressMajors)('scrape handler on $name', ({ express }) => {
     expect(post.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(post.headers.allow).toBe('GET, HEAD');
     expect(post.body).toEqual({
-      type: 'tag:expresskit.dev,2026:method-not-allowed',
+      type: 'about:blank',
       title: 'Method Not Allowed',
       status: 405,
       detail: 'The metrics endpoint answers GET and HEAD, not POST.',
@@ -90,7 +90,7 @@ describe.each(expressMajors)('scrape handler on $name', ({ express }) => {
     const missing = await request(app).get('/metrics').expect(401);
     expect(missing.headers['www-authenticate']).toBe('Bearer realm="metrics"');
     expect(missing.body).toEqual({
-      type: 'tag:expresskit.dev,2026:unauthorized',
+      type: 'about:blank',
       title: 'Unauthorized',
       status: 401,
       detail: 'A bearer token is required to read the metrics.',
@@ -127,7 +127,7 @@ describe.each(expressMajors)('scrape handler on $name', ({ express }) => {
     });
     const res = await request(app).get('/metrics').expect(500);
     expect(res.body).toEqual({
-      type: 'tag:expresskit.dev,2026:metrics-collection-failed',
+      type: 'about:blank',
       title: 'Internal Server Error',
       status: 500,
       detail: 'A metric collector failed while the registry was read.',

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ProblemError, problemType, sendProblem } from '@expresskit/core';
+import { ProblemError, sendProblem } from '@expresskit/core';
 import type { Histogram } from 'prom-client';
 import { formatExposition, type MetricFamily } from './exposition.js';
 import { contentTypeOf, negotiateFormat } from './negotiate.js';
@@ -16,13 +16,12 @@ function digest(value: string): Buffer {
 async function authorize(auth: ScrapeAuth, req: IncomingMessage): Promise<ProblemError | undefined> {
   if (typeof auth === 'function') {
     if (await auth(req)) return undefined;
-    return new ProblemError(403, { type: problemType('forbidden'), detail: 'This client may not read the metrics.' });
+    return new ProblemError(403, { detail: 'This client may not read the metrics.' });
   }
   const header = req.headers.authorization ?? '';
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (match?.[1] !== undefined && timingSafeEqual(digest(match[1]), digest(auth.bearer))) return undefined;
   return new ProblemError(401, {
-    type: problemType('unauthorized'),
     detail: header === '' ? 'A bearer token is required to read the metrics.' : 'The bearer token is not valid.',
     headers: {
       'WWW-Authenticate': header === '' ? 'Bearer realm="metrics"' : 'Bearer realm="metrics", error="invalid_token"',
@@ -38,6 +37,9 @@ export interface ScrapeDeps {
 }
 
 /**
+ * Problems carry `type: 'about:blank'` (RFC 9457 §4.2.1): a 401, 403, 405 or 500 here means
+ * nothing beyond its status code, and `detail` says which case it is.
+ *
  * The scrape handler: `GET`/`HEAD` only, optional bearer-token or predicate protection, then the
  * registry in the negotiated format with its exact `Content-Type`. Works as Express middleware
  * and as a plain `node:http` request listener. The query string is ignored.
@@ -63,7 +65,6 @@ export function createHandler(deps: ScrapeDeps): (req: IncomingMessage, res: Ser
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return fail(
           new ProblemError(405, {
-            type: problemType('method-not-allowed'),
             detail: `The metrics endpoint answers GET and HEAD, not ${req.method ?? 'this method'}.`,
             headers: { Allow: 'GET, HEAD' },
           }),
@@ -82,7 +83,6 @@ export function createHandler(deps: ScrapeDeps): (req: IncomingMessage, res: Ser
       } catch (error) {
         return fail(
           new ProblemError(500, {
-            type: problemType('metrics-collection-failed'),
             detail: 'A metric collector failed while the registry was read.',
             cause: error,
           }),
