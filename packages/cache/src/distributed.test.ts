@@ -63,6 +63,34 @@ function sharedSuite(name: string, connect: () => Promise<[Redis | Cluster, Redi
       expect(after.body).toEqual({ id: '1', version: 1 });
     });
 
+    it('shares binary bodies byte for byte through L2 (no L1 on either side)', async () => {
+      const png = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256));
+      const make = (client: Redis | Cluster) => {
+        const cache = responseCache({ store: redisStore({ client, prefix: `bin${major}${name}:` }), memory: false });
+        const app = express();
+        app.get('/logo.png', cache, (_req, res) => {
+          res.type('image/png').send(png);
+        });
+        return { cache, app };
+      };
+      const a = make(clients[0]);
+      const b = make(clients[1]);
+      caches = [a.cache, b.cache];
+      await Promise.all([a.cache.ready, b.cache.ready]);
+      const binary = (r: request.Test) =>
+        r.buffer(true).parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      expect((await binary(request(a.app).get('/logo.png'))).headers['x-cache']).toBe('MISS');
+      const fromB = await binary(request(b.app).get('/logo.png'));
+      expect(fromB.headers['x-cache']).toBe('HIT');
+      expect(fromB.headers['content-type']).toBe('image/png');
+      expect(fromB.headers['content-length']).toBe('4096');
+      expect(Buffer.compare(fromB.body as Buffer, png)).toBe(0);
+    });
+
     it('a successful PUT on A invalidates the path in B’s L1 through the bus', async () => {
       const { a, b, bump } = twoInstances(express, clients, `put${major}${name}:`);
       caches = [a.cache, b.cache];

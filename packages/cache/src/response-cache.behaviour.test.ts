@@ -66,6 +66,39 @@ describe.each(expressMajors)('responseCache behaviour on $name', ({ express }) =
     }
   });
 
+  it('does not hand a waiting request the variant of another Vary value', async () => {
+    cache = responseCache({ compress: false });
+    const application = express();
+    let calls = 0;
+    let arrived = 0;
+    application.use((_req, _res, next) => {
+      arrived++;
+      next();
+    });
+    application.get('/hello', cache, async (req, res) => {
+      calls++;
+      for (let i = 0; i < 1_000 && arrived < 4; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      res.vary('Accept-Language').send(req.headers['accept-language'] === 'de' ? 'Hallo' : 'Hello');
+    });
+    const server = application.listen(0);
+    try {
+      const responses = await Promise.all(
+        ['de', 'en', 'de', 'en'].map((language) => request(server).get('/hello').set('Accept-Language', language)),
+      );
+      expect(responses.map((r) => r.text)).toEqual(['Hallo', 'Hello', 'Hallo', 'Hello']);
+      expect(calls).toBe(2);
+      const again = await Promise.all(
+        ['de', 'en'].map((language) => request(server).get('/hello').set('Accept-Language', language)),
+      );
+      expect(again.map((r) => [r.text, r.headers['x-cache']])).toEqual([
+        ['Hallo', 'HIT'],
+        ['Hello', 'HIT'],
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('serves stale while revalidating once in the background (injected clock)', async () => {
     let now = 1_000_000;
     cache = responseCache({ compress: false, ttl: '10s', staleWhileRevalidate: '30s', now: () => now });

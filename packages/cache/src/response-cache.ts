@@ -246,23 +246,31 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       return { result, entry: built.entry, vary: built.vary };
     };
 
-    const flightKey = revalidation ? `revalidate ${key}` : key;
-    const { promise, leader } = flights.run(flightKey, run);
-    if (leader) leaderHeaders.set(promise, req.headers);
-    let outcome = await promise.finally(() => {
-      if (revalidation) refreshing.delete(key);
-    });
-    if (revalidation) return;
-    if (!leader) {
-      const sameVariant = outcome.vary.every(
+    if (revalidation) {
+      await flights.run(`revalidate ${key}`, run).promise.finally(() => refreshing.delete(key));
+      return;
+    }
+    let outcome: Outcome | undefined;
+    let flightKey = key;
+    for (let attempt = 0; outcome === undefined; attempt++) {
+      const { promise, leader } = flights.run(flightKey, run);
+      if (leader) leaderHeaders.set(promise, req.headers);
+      const result = await promise;
+      if (leader) {
+        outcome = result;
+        break;
+      }
+      const sameVariant = result.vary.every(
         (header) => JSON.stringify(req.headers[header]) === JSON.stringify(leaderHeaders.get(promise)?.[header]),
       );
-      if (outcome.entry && sameVariant) {
+      if (result.entry && sameVariant) {
         publish({ type: 'miss', route: routeOf(req), reason: 'collapsed' });
-        await serve(outcome.entry, 'MISS', 'fwd=miss; collapsed', false);
+        await serve(result.entry, 'MISS', 'fwd=miss; collapsed', false);
         return;
       }
-      if (!(fallback && failed(outcome.result))) outcome = await run();
+      if (fallback && failed(result.result)) outcome = result;
+      else if (result.entry && attempt === 0) flightKey = variantKey(base, result.vary, req.headers);
+      else outcome = await run();
     }
     if (outcome.entry) {
       await serve(outcome.entry, 'MISS', 'fwd=miss; stored', false);
