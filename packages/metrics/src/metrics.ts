@@ -96,12 +96,16 @@ export function metrics(options: MetricsOptions = {}): Metrics {
   if (resolved.cluster === 'worker') cleanups.push(answerPrimary(registry));
 
   const guard = series.guard('http_server_request_duration_seconds');
+  /** Requests this instance records; a second pass (the middleware also mounted in a sub-app) only instruments. */
+  const recording = new WeakSet<IncomingMessage>();
 
   const middleware = function metricsMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    if (scrapeRequests.has(req)) {
+    if (scrapeRequests.has(req) || recording.has(req)) {
+      trackRoute(req); // in a mounted sub-app: instrument its router too
       next();
       return;
     }
+    recording.add(req);
     const started = process.hrtime.bigint();
     const method = methodLabel(req.method);
     active.inc({ [methodName]: method });

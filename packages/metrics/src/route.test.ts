@@ -90,6 +90,20 @@ describe.each(expressMajors)('route templates on $name', ({ express, major }) =>
     });
   });
 
+  it('templates routers nested in a sub-app when the middleware is mounted in the sub-app too, counting once', async () => {
+    const app = appWithMetrics();
+    const sub = express();
+    sub.use(m.middleware);
+    const nested = express.Router();
+    nested.get('/ping/:n', ok);
+    sub.use('/nested/:k', nested);
+    app.use('/sub/:tenant', sub);
+
+    await request(app).get('/sub/acme/nested/x/ping/1').expect(200);
+    await request(app).get('/sub/beta/nested/y/ping/2').expect(200);
+    expect(await countsBy(m.registry, 'http_route')).toEqual({ '/sub/:tenant/nested/:k/ping/:n': 2 });
+  });
+
   it('uses the path syntax of the Express major: wildcards and optional segments', async () => {
     const app = appWithMetrics();
     const files = express.Router();
