@@ -246,13 +246,20 @@ describe('health() events', () => {
     const seen: HealthEvent[] = [];
     const unsubscribe = subscribe(CHANNELS.health, (event) => seen.push(event));
     try {
-      const probes = health({ checks: { 'db:ping': () => Promise.reject(new Error('down')) } });
+      let up = false;
+      const probes = health({
+        cacheTtl: 0,
+        checks: { 'db:ping': () => (up ? undefined : Promise.reject(new Error('down'))) },
+      });
       routers.push(probes);
       await probes.evaluate('ready');
       probes.markStarted();
       await probes.evaluate('ready');
       await probes.evaluate('ready');
+      up = true;
+      await probes.evaluate('ready');
       probes.markShuttingDown();
+      await probes.evaluate('ready');
       const shapes = seen.map((event) =>
         event.type === 'check'
           ? [event.type, event.check, event.status, event.critical, event.error?.message]
@@ -262,7 +269,10 @@ describe('health() events', () => {
         ['state', 'ready', 'fail', undefined],
         ['state', 'startup', 'pass', undefined],
         ['check', 'db:ping', 'fail', true, 'down'],
-        ['state', 'shutdown', 'fail', undefined],
+        ['check', 'db:ping', 'fail', true, 'down'],
+        ['check', 'db:ping', 'pass', true, undefined],
+        ['state', 'ready', 'pass', 'fail'],
+        ['state', 'ready', 'fail', 'pass'],
       ]);
     } finally {
       unsubscribe();

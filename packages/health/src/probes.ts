@@ -35,11 +35,10 @@ function publish(event: HealthEvent): void {
  */
 export class Probes {
   readonly #runners: Record<ProbeName, CheckRunner>;
-  readonly #last: Record<ProbeName | 'shutdown', HealthStatus | undefined> = {
+  readonly #last: Record<ProbeName, HealthStatus | undefined> = {
     live: undefined,
     ready: undefined,
     startup: undefined,
-    shutdown: undefined,
   };
   #started: boolean;
   #shuttingDown = false;
@@ -80,7 +79,6 @@ export class Probes {
   markShuttingDown(): void {
     if (this.#shuttingDown) return;
     this.#shuttingDown = true;
-    this.#transition('shutdown', 'fail');
     this.#transition('ready', 'fail');
   }
 
@@ -117,7 +115,7 @@ export class Probes {
     return { status: aggregate(results), output: undefined, results };
   }
 
-  #transition(probe: ProbeName | 'shutdown', status: HealthStatus): void {
+  #transition(probe: ProbeName, status: HealthStatus): void {
     const previous = this.#last[probe];
     if (previous === status) return;
     this.#last[probe] = status;

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
+import { CHANNELS, type HealthEvent, subscribe } from '@expresskit/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { gracefulShutdown } from './shutdown.js';
 
@@ -184,7 +185,11 @@ describe('gracefulShutdown in process', () => {
       onShutdown: () => order.push(`on (listening: ${server.listening})`),
     });
     expect(controller.state).toBe('running');
+    const seen: HealthEvent[] = [];
+    const unsubscribe = subscribe(CHANNELS.health, (event) => seen.push(event));
     const pending = controller.shutdown();
+    unsubscribe();
+    expect(seen).toEqual([{ type: 'state', probe: 'shutdown', status: 'fail', previous: 'pass' }]);
     expect(controller.state).toBe('draining');
     expect(await pending).toBe(0);
     expect(controller.shutdown()).toBe(pending);
