@@ -229,3 +229,29 @@ describe.each(expressMajors)('fields() on $name', ({ express, major }) => {
     expect(() => fields({ strict: true })).toThrow(TypeError);
   });
 });
+
+describe('fields() with the Express 4-only res.json signatures', () => {
+  const express4 = expressMajors.find((entry) => entry.major === 4)?.express;
+  if (express4 === undefined) throw new Error('the Express 4 entry of expressMajors is missing');
+  const app = express4();
+  app.use(fields());
+  // Express 4 still accepts (deprecated) res.json(status, body) and res.json(body, status).
+  type LegacyJson = (a: unknown, b: unknown) => void;
+  app.get('/status-first', (_req: Request, res: Response) => (res.json as unknown as LegacyJson)(201, user));
+  app.get('/status-last', (_req: Request, res: Response) => (res.json as unknown as LegacyJson)(user, 201));
+  app.get('/error-first', (_req: Request, res: Response) => (res.json as unknown as LegacyJson)(500, user));
+
+  it('selects on res.json(status, body) and res.json(body, status)', async () => {
+    for (const path of ['/status-first', '/status-last']) {
+      const res = await request(app).get(`${path}?fields=id`);
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ id: 1 });
+    }
+  });
+
+  it('does not select on res.json(500, body)', async () => {
+    const res = await request(app).get('/error-first?fields=id');
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual(user);
+  });
+});
