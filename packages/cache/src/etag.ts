@@ -290,6 +290,7 @@ function sendNotModified(res: Response, state: State, callback?: () => void): vo
   state.answered = true;
   if (res.headersSent) return;
   const tag = headerString(res.getHeader('ETag'));
+  const contentType = res.getHeader('Content-Type');
   const keep = notModifiedHeaders(res.getHeaders(), state.config.keepOn304);
   for (const name of res.getHeaderNames()) if (!Object.hasOwn(keep, name)) res.removeHeader(name);
   // A client that holds the weakened (compressed) form of a strong tag gets that form back.
@@ -300,7 +301,20 @@ function sendNotModified(res: Response, state: State, callback?: () => void): vo
     if (same.length > 0 && same.every((t) => t.weak)) res.setHeader('ETag', `W/${current.opaque}`);
   }
   res.statusCode = 304;
-  res.end(callback);
+  // The 304 must repeat the Vary the 200 would have had. `compression` adds `Vary: Accept-Encoding`
+  // when the headers are written, judging by the Content-Type: let it read the 200's type.
+  const getHeader = res.getHeader;
+  if (contentType !== undefined) {
+    res.getHeader = function getHeaderOf200(this: Response, name: string) {
+      const value = getHeader.call(this, name);
+      return value === undefined && name.toLowerCase() === 'content-type' ? contentType : value;
+    } as Response['getHeader'];
+  }
+  try {
+    res.end(callback);
+  } finally {
+    res.getHeader = getHeader;
+  }
 }
 
 /** Representation headers that must not describe a 412/428 problem body. */
