@@ -21,6 +21,13 @@ function expectHealthJson(response: request.Response): void {
   expect(valid).toBe(true);
 }
 
+/** GETs a probe and checks the answer is valid health+json (every probe answer in this file goes through it). */
+async function probe(app: Express, url: string, headers: Record<string, string> = {}): Promise<request.Response> {
+  const response = await request(app).get(url).set(headers);
+  expectHealthJson(response);
+  return response;
+}
+
 const routers: HealthRouter[] = [];
 afterEach(() => {
   for (const router of routers.splice(0)) router.close();
@@ -40,7 +47,7 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
     let runs = 0;
     const count = () => void runs++;
     const { app: server } = app({ checks: { 'db:ping': count }, startupChecks: { 'migrations:done': count } });
-    const response = await request(server).get('/health/live');
+    const response = await probe(server, '/health/live');
     expect(response.status).toBe(200);
     expect(response.text).toBe('{"status":"pass"}');
     expectHealthJson(response);
@@ -50,18 +57,18 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
   it('readiness fails until markStarted(), then runs the checks', async () => {
     let runs = 0;
     const { app: server, probes } = app({ checks: { 'db:ping': () => void runs++ } });
-    const before = await request(server).get('/health/ready');
+    const before = await probe(server, '/health/ready');
     expect(before.status).toBe(503);
     expect(before.text).toBe('{"status":"fail"}');
     expectHealthJson(before);
     expect(runs).toBe(0);
-    expect((await request(server).get('/health/startup')).status).toBe(503);
+    expect((await probe(server, '/health/startup')).status).toBe(503);
     probes.markStarted();
-    const after = await request(server).get('/health/ready');
+    const after = await probe(server, '/health/ready');
     expect(after.status).toBe(200);
     expect(after.text).toBe('{"status":"pass"}');
     expect(runs).toBe(1);
-    const startup = await request(server).get('/health/startup');
+    const startup = await probe(server, '/health/startup');
     expect(startup.status).toBe(200);
     expectHealthJson(startup);
   });
@@ -79,7 +86,7 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
       cacheTtl: 0,
       details: true,
     });
-    const pending = await request(server).get('/health/startup');
+    const pending = await probe(server, '/health/startup');
     expect(pending.status).toBe(503);
     expectHealthJson(pending);
     expect(pending.body).toMatchObject({
@@ -87,23 +94,23 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
       checks: { 'migrations:done': [{ status: 'fail', output: 'migrations pending' }] },
     });
     migrated = true;
-    expect((await request(server).get('/health/startup')).status).toBe(200);
+    expect((await probe(server, '/health/startup')).status).toBe(200);
     expect(probes.started).toBe(true);
-    expect((await request(server).get('/health/startup')).body).toEqual({ status: 'pass' });
-    expect((await request(server).get('/health/ready')).status).toBe(200);
+    expect((await probe(server, '/health/startup')).body).toEqual({ status: 'pass' });
+    expect((await probe(server, '/health/ready')).status).toBe(200);
     expect(runs).toBe(2);
   });
 
   it('a failing critical check fails readiness with 503; a failing non-critical one warns with 200', async () => {
     const down = () => Promise.reject(new Error('ECONNREFUSED'));
     const critical = app({ started: true, checks: { 'db:ping': down, 'cache:ping': () => undefined } });
-    const fail = await request(critical.app).get('/health/ready');
+    const fail = await probe(critical.app, '/health/ready');
     expect(fail.status).toBe(503);
     expect(fail.text).toBe('{"status":"fail"}');
     expectHealthJson(fail);
 
     const optional = app({ started: true, checks: { 'search:ping': { check: down, critical: false } } });
-    const warn = await request(optional.app).get('/health/ready');
+    const warn = await probe(optional.app, '/health/ready');
     expect(warn.status).toBe(200);
     expect(warn.text).toBe('{"status":"warn"}');
     expectHealthJson(warn);
@@ -111,7 +118,7 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
 
   it('a check that warns makes readiness warn with 200', async () => {
     const { app: server } = app({ started: true, checks: { 'disk:utilization': () => ({ status: 'warn' }) } });
-    const response = await request(server).get('/health/ready');
+    const response = await probe(server, '/health/ready');
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ status: 'warn' });
   });
@@ -126,11 +133,11 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
         'search:ping': { check: () => Promise.reject(new Error('index red')), critical: false, componentId: 'es-1' },
       },
     });
-    const anonymous = await request(server).get('/health/ready');
+    const anonymous = await probe(server, '/health/ready');
     expect(anonymous.status).toBe(200);
     expect(anonymous.text).toBe('{"status":"warn"}');
 
-    const authorised = await request(server).get('/health/ready').set('X-Health-Token', 'secret');
+    const authorised = await probe(server, '/health/ready', { 'X-Health-Token': 'secret' });
     expect(authorised.status).toBe(200);
     expectHealthJson(authorised);
     const time = expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -160,7 +167,7 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
         },
       },
     });
-    const responses = await Promise.all(Array.from({ length: 10 }, () => request(server).get('/health/ready')));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => probe(server, '/health/ready')));
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
     expect(runs).toBe(1);
   });
@@ -172,7 +179,7 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
       details: true,
       checks: { 'db:ping': () => new Promise(() => {}) },
     });
-    const response = await request(server).get('/health/ready');
+    const response = await probe(server, '/health/ready');
     expect(response.status).toBe(503);
     expectHealthJson(response);
     expect(response.body.checks['db:ping'][0].output).toBe('check "db:ping" timed out after 100 ms');
@@ -180,7 +187,7 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
 
   it('accepts query strings and HEAD', async () => {
     const { app: server } = app({ started: true });
-    const query = await request(server).get('/health/ready?verbose=1&x[y]=z');
+    const query = await probe(server, '/health/ready?verbose=1&x[y]=z');
     expect(query.status).toBe(200);
     expect(query.text).toBe('{"status":"pass"}');
     const head = await request(server).head('/health/live?probe=kubelet');
@@ -195,9 +202,9 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
       { started: true, paths: { live: '/livez', ready: '/readyz', startup: '/startupz' } },
       '/ops',
     );
-    expect((await request(server).get('/ops/livez')).status).toBe(200);
-    expect((await request(server).get('/ops/readyz')).status).toBe(200);
-    expect((await request(server).get('/ops/startupz')).status).toBe(200);
+    expect((await probe(server, '/ops/livez')).status).toBe(200);
+    expect((await probe(server, '/ops/readyz')).status).toBe(200);
+    expect((await probe(server, '/ops/startupz')).status).toBe(200);
     expect((await request(server).get('/ops/health/live')).status).toBe(404);
     expect((await request(server).post('/ops/readyz')).status).toBe(404);
   });
@@ -206,12 +213,12 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
     let runs = 0;
     const { app: server, probes } = app({ started: true, details: true, checks: { 'db:ping': () => void runs++ } });
     probes.markShuttingDown();
-    const ready = await request(server).get('/health/ready');
+    const ready = await probe(server, '/health/ready');
     expect(ready.status).toBe(503);
     expectHealthJson(ready);
     expect(ready.body).toEqual({ status: 'fail', output: 'shutting down' });
     expect(runs).toBe(0);
-    expect((await request(server).get('/health/live')).status).toBe(200);
+    expect((await probe(server, '/health/live')).status).toBe(200);
   });
 
   it('lets onError replace the answer when the probe itself fails', async () => {
@@ -234,7 +241,7 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
 
   it('answers 503 fail by default when the probe itself fails', async () => {
     const { app: server } = app({ started: true, details: () => Promise.reject(new Error('nope')) });
-    const response = await request(server).get('/health/live');
+    const response = await probe(server, '/health/live');
     expect(response.status).toBe(503);
     expect(response.text).toBe('{"status":"fail"}');
     expectHealthJson(response);
