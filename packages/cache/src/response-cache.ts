@@ -1,12 +1,16 @@
 /** The Express adapter: `responseCache(options)` wires the pure pieces, the stores and the bus. */
-import { type CacheEvent, CHANNELS, channel, parseDuration, sendProblem } from '@expresskit/core';
+import { parseDuration, sendProblem } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { buildEntry, pointerEntry } from './build-entry.js';
-import { type Invalidation, redisBus } from './bus.js';
+import { redisBus } from './bus.js';
 import { type CaptureResult, capture } from './capture.js';
 import type { ConditionalRequestHeaders } from './conditional.js';
 import type { CacheEntry } from './entry.js';
+
+export type { InvalidateSelector } from './invalidation.js';
+
 import { ageSeconds, entryState, ttlSeconds, usableOnError } from './freshness.js';
+import { type InvalidateSelector, onUnsafeSuccess, pathTag, publish, routeOf, toInvalidation } from './invalidation.js';
 import { baseKey, splitUrl, variantKey } from './key.js';
 import {
   type ResolvedRoute,
@@ -22,14 +26,6 @@ import { requestBypass } from './storable.js';
 import { memoryStore } from './stores/memory.js';
 import type { RedisCacheStore } from './stores/redis.js';
 import { TieredCache } from './tiered.js';
-
-/** What `invalidate()` removes: entries under any of `tags`, at `keys`, or whose key starts with `prefix`. */
-export interface InvalidateSelector {
-  tags?: readonly string[];
-  keys?: readonly string[];
-  /** A key prefix; one starting with `/` is a path prefix (`'/products'` matches `GET /products…`). */
-  prefix?: string;
-}
 
 export interface ResponseCache extends RequestHandler {
   /** The same cache (stores, bus, singleflight) with other per-route options. */
@@ -52,19 +48,9 @@ interface Outcome {
 /** A background refresh that has not come back within this time may be started again. */
 const REFRESH_GRACE_MS = 30_000;
 
-const cacheChannel = channel(CHANNELS.cache);
 const CONDITIONAL = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const tagsOf = new WeakMap<Response, string[]>();
-
-function publish(event: CacheEvent): void {
-  if (cacheChannel.hasSubscribers) cacheChannel.publish(event);
-}
-
-/** The implicit tag of every entry stored for `path`, used by unsafe-method invalidation. */
-export function pathTag(path: string): string {
-  return `path:${path}`;
-}
 
 /** A response cache for GET/HEAD (see the README for the rules it follows). */
 export function responseCache(options: ResponseCacheOptions = {}): ResponseCache {
@@ -112,12 +98,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   const leaderHeaders = new WeakMap<Promise<Outcome>, Request['headers']>();
 
   const invalidate = async (selector: InvalidateSelector): Promise<void> => {
-    const prefix = selector.prefix?.startsWith('/') ? `GET ${selector.prefix}` : selector.prefix;
-    const invalidation: Invalidation = {
-      ...(selector.tags ? { tags: [...selector.tags] } : {}),
-      ...(selector.keys ? { keys: [...selector.keys] } : {}),
-      ...(prefix === undefined ? {} : { prefix }),
-    };
+    const invalidation = toInvalidation(selector);
     publish({ type: 'invalidate', ...invalidation, remote: false });
     await tiered.invalidate(invalidation, false);
   };
@@ -146,7 +127,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     const method = req.method.toUpperCase();
     const path = splitUrl(req.originalUrl).path;
     if (UNSAFE.has(method)) {
-      if (route.invalidateOnUnsafe) onUnsafeSuccess(req, res, path);
+      if (route.invalidateOnUnsafe) onUnsafeSuccess(req, res, path, invalidate);
       bypass(req, res, 'method');
       next();
       return;
@@ -289,22 +270,6 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     res.setHeader('cache-status', `${name}; fwd=${reason === 'method' ? 'method' : 'bypass'}; detail=${reason}`);
   }
 
-  function onUnsafeSuccess(req: Request, res: Response, path: string): void {
-    res.once('finish', () => {
-      if (res.statusCode < 200 || res.statusCode >= 400) return;
-      const paths = new Set([path]);
-      for (const header of ['location', 'content-location']) {
-        const value = res.getHeader(header);
-        if (typeof value !== 'string') continue;
-        try {
-          const target = new URL(value, `http://${req.headers.host ?? 'localhost'}`);
-          if (target.host === (req.headers.host ?? 'localhost')) paths.add(target.pathname);
-        } catch {}
-      }
-      void invalidate({ tags: [...paths].map(pathTag) });
-    });
-  }
-
   const handler = middleware(defaults) as ResponseCache;
   return Object.assign(handler, {
     with: (routeOptions: RouteCacheOptions) => middleware(resolveRoute(routeOptions, defaults)),
@@ -319,9 +284,4 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
 
 function failed(result: CaptureResult): boolean {
   return result.kind === 'complete' && result.response.status >= 500;
-}
-
-function routeOf(req: Request): string | undefined {
-  const path = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;
 }

@@ -1,0 +1,67 @@
+/** Invalidation selectors, RFC 9111 §4.4 invalidation after unsafe requests, and event helpers. */
+import { type CacheEvent, CHANNELS, channel } from '@expresskit/core';
+import type { Request, Response } from 'express';
+import type { Invalidation } from './bus.js';
+
+/** What `invalidate()` removes: entries under any of `tags`, at `keys`, or whose key starts with `prefix`. */
+export interface InvalidateSelector {
+  tags?: readonly string[];
+  keys?: readonly string[];
+  /** A key prefix; one starting with `/` is a path prefix (`'/products'` matches `GET /products…`). */
+  prefix?: string;
+}
+
+const cacheChannel = channel(CHANNELS.cache);
+
+/** Publishes on `expresskit:cache` (the payload is only built by callers when cheap). */
+export function publish(event: CacheEvent): void {
+  if (cacheChannel.hasSubscribers) cacheChannel.publish(event);
+}
+
+/** The route template of the request (`/products/:id`), when the cache is mounted on a route. */
+export function routeOf(req: Request): string | undefined {
+  const path = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;
+}
+
+/** The implicit tag of every entry stored for `path`, used by unsafe-method invalidation. */
+export function pathTag(path: string): string {
+  return `path:${path}`;
+}
+
+export function toInvalidation(selector: InvalidateSelector): Invalidation {
+  const prefix = selector.prefix?.startsWith('/') ? `GET ${selector.prefix}` : selector.prefix;
+  return {
+    ...(selector.tags ? { tags: [...selector.tags] } : {}),
+    ...(selector.keys ? { keys: [...selector.keys] } : {}),
+    ...(prefix === undefined ? {} : { prefix }),
+  };
+}
+
+/**
+ * RFC 9111 §4.4: once an unsafe request succeeds (2xx/3xx), invalidate its target path and the
+ * same-host paths of its `Location` and `Content-Location`.
+ */
+export function onUnsafeSuccess(
+  req: Request,
+  res: Response,
+  path: string,
+  invalidate: (selector: InvalidateSelector) => Promise<void>,
+): void {
+  res.once('finish', () => {
+    if (res.statusCode < 200 || res.statusCode >= 400) return;
+    const host = req.headers.host ?? 'localhost';
+    const paths = new Set([path]);
+    for (const header of ['location', 'content-location']) {
+      const value = res.getHeader(header);
+      if (typeof value !== 'string') continue;
+      try {
+        const target = new URL(value, `http://${host}`);
+        if (target.host === host) paths.add(target.pathname);
+      } catch {
+        // An unparsable Location invalidates nothing more.
+      }
+    }
+    void invalidate({ tags: [...paths].map(pathTag) });
+  });
+}
