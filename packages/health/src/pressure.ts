@@ -2,6 +2,8 @@
 export interface PressureSample {
   /** Longest event-loop delay since the previous sample, ms. */
   eventLoopDelay: number;
+  /** Share of the time since the previous sample the event loop was busy (0–1). */
+  eventLoopUtilization: number;
   /** V8 used heap, bytes. */
   heapUsed: number;
   /** Resident set size, bytes. */
@@ -11,6 +13,7 @@ export interface PressureSample {
 /** Limits; `undefined` turns one off. */
 export interface PressureLimits {
   maxEventLoopDelay: number | undefined;
+  maxEventLoopUtilization: number | undefined;
   maxHeapUsed: number | undefined;
   maxRss: number | undefined;
 }
@@ -20,6 +23,9 @@ export function exceeded(sample: PressureSample, limits: PressureLimits): Array<
   const over: Array<keyof PressureSample> = [];
   if (limits.maxEventLoopDelay !== undefined && sample.eventLoopDelay > limits.maxEventLoopDelay) {
     over.push('eventLoopDelay');
+  }
+  if (limits.maxEventLoopUtilization !== undefined && sample.eventLoopUtilization > limits.maxEventLoopUtilization) {
+    over.push('eventLoopUtilization');
   }
   if (limits.maxHeapUsed !== undefined && sample.heapUsed > limits.maxHeapUsed) over.push('heapUsed');
   if (limits.maxRss !== undefined && sample.rss > limits.maxRss) over.push('rss');

@@ -36,19 +36,28 @@ async function waitUntilRelieved(handler: UnderPressureHandler): Promise<void> {
 }
 
 describe('exceeded', () => {
-  const limits = { maxEventLoopDelay: 100, maxHeapUsed: 1000, maxRss: 5000 };
+  const limits = { maxEventLoopDelay: 100, maxEventLoopUtilization: 0.9, maxHeapUsed: 1000, maxRss: 5000 };
   it.each([
-    [{ eventLoopDelay: 100, heapUsed: 1000, rss: 5000 }, []],
-    [{ eventLoopDelay: 101, heapUsed: 1000, rss: 5000 }, ['eventLoopDelay']],
-    [{ eventLoopDelay: 0, heapUsed: 1001, rss: 5001 }, ['heapUsed', 'rss']],
-    [{ eventLoopDelay: 500, heapUsed: 2000, rss: 9000 }, ['eventLoopDelay', 'heapUsed', 'rss']],
+    [{ eventLoopDelay: 100, eventLoopUtilization: 0.9, heapUsed: 1000, rss: 5000 }, []],
+    [{ eventLoopDelay: 101, eventLoopUtilization: 0.9, heapUsed: 1000, rss: 5000 }, ['eventLoopDelay']],
+    [{ eventLoopDelay: 0, eventLoopUtilization: 0.95, heapUsed: 1000, rss: 5000 }, ['eventLoopUtilization']],
+    [{ eventLoopDelay: 0, eventLoopUtilization: 0, heapUsed: 1001, rss: 5001 }, ['heapUsed', 'rss']],
+    [
+      { eventLoopDelay: 500, eventLoopUtilization: 1, heapUsed: 2000, rss: 9000 },
+      ['eventLoopDelay', 'eventLoopUtilization', 'heapUsed', 'rss'],
+    ],
   ])('%j → %j', (sample, expected) => {
     expect(exceeded(sample, limits)).toEqual(expected);
   });
 
   it('ignores limits that are off', () => {
-    const off = { maxEventLoopDelay: undefined, maxHeapUsed: undefined, maxRss: undefined };
-    expect(exceeded({ eventLoopDelay: 1e9, heapUsed: 1e12, rss: 1e12 }, off)).toEqual([]);
+    const off = {
+      maxEventLoopDelay: undefined,
+      maxEventLoopUtilization: undefined,
+      maxHeapUsed: undefined,
+      maxRss: undefined,
+    };
+    expect(exceeded({ eventLoopDelay: 1e9, eventLoopUtilization: 1, heapUsed: 1e12, rss: 1e12 }, off)).toEqual([]);
   });
 });
 
@@ -120,6 +129,14 @@ describe.each(expressMajors)('underPressure on $name', ({ express }) => {
 });
 
 describe('underPressure', () => {
+  it('sheds on event-loop utilization when a busy loop fills the sample interval', async () => {
+    const shed = create({ maxEventLoopDelay: false, maxEventLoopUtilization: 0.3, sampleInterval: '1s' });
+    await blockEventLoop(shed, 600);
+    expect(shed.exceeded).toEqual(['eventLoopUtilization']);
+    expect(shed.sample.eventLoopUtilization).toBeGreaterThan(0.3);
+    expect(shed.sample.eventLoopUtilization).toBeLessThanOrEqual(1);
+  });
+
   it('publishes pressure state changes and offers a readiness check', async () => {
     const seen: HealthEvent[] = [];
     const unsubscribe = subscribe(CHANNELS.health, (event) => seen.push(event));
@@ -146,6 +163,7 @@ describe('underPressure', () => {
       `underPressure: "maxEventLoopDelay" must be a duration such as '250ms', '5s', '5m', '1h', '1d' or a non-negative number of milliseconds, got -1`,
     ],
     [{ maxRss: 0 }, 'underPressure: "maxRss" must be a positive number of bytes, got 0'],
+    [{ maxEventLoopUtilization: 1.5 }, 'underPressure: "maxEventLoopUtilization" must be a number in (0, 1], got 1.5'],
     [{ sampleInterval: 5 }, 'underPressure: "sampleInterval" must be at least 10 ms, got 5'],
     [{ exclude: '/health' }, 'underPressure: "exclude" must be an array of paths or a function'],
     [{ onError: true }, 'underPressure: "onError" must be a function, got boolean'],

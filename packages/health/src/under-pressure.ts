@@ -1,4 +1,4 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { CHANNELS, channel, ProblemError, parseDuration, problemType, sendProblem } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -8,6 +8,8 @@ import type { HealthCheck } from './runner.js';
 export interface UnderPressureOptions {
   /** Shed load when the longest event-loop delay of a sample interval exceeds this; `false` turns it off. @default '1s' */
   maxEventLoopDelay?: number | string | false;
+  /** Shed load when the event loop was busy more than this share (0–1] of a sample interval. @default off */
+  maxEventLoopUtilization?: number;
   /** Shed load above this V8 used heap: bytes, or a ratio (0–1] of the heap limit. @default off */
   maxHeapUsed?: number;
   /** Shed load above this resident set size, in bytes. @default off */
@@ -45,10 +47,11 @@ export function underPressure(options: UnderPressureOptions = {}): UnderPressure
   const opts = validate(options);
   const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
-  let sample: PressureSample = { eventLoopDelay: 0, heapUsed: 0, rss: 0 };
+  let sample: PressureSample = { eventLoopDelay: 0, eventLoopUtilization: 0, heapUsed: 0, rss: 0 };
   let over: Array<keyof PressureSample> = [];
 
   let lastMeasured = performance.now();
+  let lastUtilization = performance.eventLoopUtilization();
 
   const measure = (): void => {
     // This timer's own lateness counts too, in case the histogram has not recorded a stall yet.
@@ -58,8 +61,12 @@ export function underPressure(options: UnderPressureOptions = {}): UnderPressure
     const recorded = histogram.count > 0 ? histogram.max / 1e6 - RESOLUTION_MS : 0;
     const delay = Math.max(0, recorded, lateness);
     histogram.reset();
+    const utilization = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(utilization, lastUtilization).utilization;
+    lastUtilization = utilization;
     sample = {
       eventLoopDelay: Math.round(delay),
+      eventLoopUtilization: Math.round(busy * 1000) / 1000,
       heapUsed: getHeapStatistics().used_heap_size,
       rss: process.memoryUsage.rss(),
     };
@@ -126,8 +133,15 @@ function validate(options: UnderPressureOptions) {
     }
     return ratio && value <= 1 ? value * getHeapStatistics().heap_size_limit : value;
   };
+  const utilization = options.maxEventLoopUtilization;
+  if (utilization !== undefined && !(typeof utilization === 'number' && utilization > 0 && utilization <= 1)) {
+    throw new TypeError(
+      `underPressure: "maxEventLoopUtilization" must be a number in (0, 1], got ${String(utilization)}`,
+    );
+  }
   const limits: PressureLimits = {
     maxEventLoopDelay: maxDelay,
+    maxEventLoopUtilization: utilization,
     maxHeapUsed: bytes('maxHeapUsed', options.maxHeapUsed, true),
     maxRss: bytes('maxRss', options.maxRss, false),
   };
