@@ -39,17 +39,22 @@ export function toInvalidation(selector: InvalidateSelector): Invalidation {
 }
 
 /**
- * RFC 9111 §4.4: once an unsafe request succeeds (2xx/3xx), invalidate its target path and the
- * same-host paths of its `Location` and `Content-Location`.
+ * RFC 9111 §4.4: when an unsafe request succeeds (2xx/3xx), invalidate its target path and the
+ * same-host paths of its `Location` and `Content-Location`. The response is ended only after the
+ * invalidation (bounded by the L2 timeout), so a client that reads right after its write never
+ * gets the old cached copy.
  */
-export function onUnsafeSuccess(
+export function invalidateBeforeEnd(
   req: Request,
   res: Response,
   path: string,
   invalidate: (selector: InvalidateSelector) => Promise<void>,
 ): void {
-  res.once('finish', () => {
-    if (res.statusCode < 200 || res.statusCode >= 400) return;
+  const end = res.end;
+  res.end = function endAfterInvalidation(this: Response, ...args: unknown[]): Response {
+    res.end = end;
+    const finish = (): Response => (end as (...a: unknown[]) => Response).apply(res, args);
+    if (res.statusCode < 200 || res.statusCode >= 400) return finish();
     const host = req.headers.host ?? 'localhost';
     const paths = new Set([path]);
     for (const header of ['location', 'content-location']) {
@@ -62,6 +67,7 @@ export function onUnsafeSuccess(
         // An unparsable Location invalidates nothing more.
       }
     }
-    void invalidate({ tags: [...paths].map(pathTag) });
-  });
+    invalidate({ tags: [...paths].map(pathTag) }).then(finish, finish);
+    return res;
+  } as Response['end'];
 }

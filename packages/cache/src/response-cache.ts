@@ -10,7 +10,14 @@ import type { CacheEntry } from './entry.js';
 export type { InvalidateSelector } from './invalidation.js';
 
 import { ageSeconds, entryState, ttlSeconds, usableOnError } from './freshness.js';
-import { type InvalidateSelector, onUnsafeSuccess, pathTag, publish, routeOf, toInvalidation } from './invalidation.js';
+import {
+  type InvalidateSelector,
+  invalidateBeforeEnd,
+  pathTag,
+  publish,
+  routeOf,
+  toInvalidation,
+} from './invalidation.js';
 import { baseKey, splitUrl, variantKey } from './key.js';
 import {
   type ResolvedRoute,
@@ -127,7 +134,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     const method = req.method.toUpperCase();
     const path = splitUrl(req.originalUrl).path;
     if (UNSAFE.has(method)) {
-      if (route.invalidateOnUnsafe) onUnsafeSuccess(req, res, path, invalidate);
+      if (route.invalidateOnUnsafe) invalidateBeforeEnd(req, res, path, invalidate);
       bypass(req, res, 'method');
       next();
       return;
