@@ -88,7 +88,13 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
 
   async function run(): Promise<number> {
     state = 'draining';
-    for (const target of opts.health) target.markShuttingDown();
+    for (const target of opts.health) {
+      try {
+        target.markShuttingDown();
+      } catch (error) {
+        opts.logger.error('gracefulShutdown: markShuttingDown failed:', error);
+      }
+    }
     if (events.hasSubscribers) events.publish({ type: 'state', probe: 'shutdown', status: 'fail', previous: 'pass' });
     let deadlineTimer: NodeJS.Timeout | undefined;
     const deadline = new Promise<number>((resolve) => {
