@@ -8,13 +8,15 @@ const FIXTURE = path.join(import.meta.dirname, '..', 'test', 'fixtures', 'cluste
 
 describe('node:cluster aggregation with real workers', () => {
   let primary: ChildProcess;
-  let ports: { primary: number; workers: number[] };
+  let ports: { primary: number; workers: number[]; silent: number[] };
 
   beforeAll(async () => {
     primary = spawn(process.execPath, [FIXTURE], {
       cwd: path.join(import.meta.dirname, '..'),
       stdio: ['pipe', 'pipe', 'inherit'],
-      env: { ...process.env, WORKERS: '2' },
+      // two workers with metrics, a third without: it never answers, so each scrape waits the
+      // 3 s clusterTimeout for it and then serves the other two
+      env: { ...process.env, WORKERS: '3', SILENT_AFTER: '2', CLUSTER_TIMEOUT: '3s' },
     });
     const stdout = primary.stdout;
     if (stdout === null) throw new Error('no stdout');
@@ -32,9 +34,11 @@ describe('node:cluster aggregation with real workers', () => {
     await exited;
   });
 
-  it('sums the counters and histograms of every worker; gauges stay per process', async () => {
+  it('sums the counters and histograms of every answering worker; gauges stay per process', async () => {
     const [first, second] = ports.workers;
     expect(ports.workers).toHaveLength(2);
+    expect(ports.silent).toHaveLength(1);
+    await request(`http://127.0.0.1:${ports.silent[0]}`).get('/hello/s').expect(200);
     for (let i = 0; i < 3; i++) await request(`http://127.0.0.1:${first}`).get(`/hello/a${i}`).expect(200);
     for (let i = 0; i < 2; i++) await request(`http://127.0.0.1:${second}`).get(`/hello/b${i}`).expect(200);
     await request(`http://127.0.0.1:${second}`).get('/nope').expect(404);
