@@ -79,8 +79,17 @@ function layerPattern(layer: LayerLike, path: string): string {
     if (layer.regexp.fast_star) return '*';
     return patternFromRegExp(layer.regexp, layer.keys ?? []);
   }
+  if (layer.matchers !== undefined && !warnedOldRouter) {
+    warnedOldRouter = true;
+    process.emitWarning(
+      'the Express 5 router in use (router < 2.3) does not expose layer patterns: route labels lose their mount prefixes; update `router` to 2.3 or later',
+      { type: 'ExpresskitMetricsWarning', code: 'EXPRESSKIT_METRICS_OLD_ROUTER' },
+    );
+  }
   return '/';
 }
+
+let warnedOldRouter = false;
 
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
