@@ -3,6 +3,7 @@ import { type Invalidation, parseMessage } from './bus.js';
 import { formatCacheControl, parseCacheControl, sharedLifetime } from './cache-control.js';
 import { decodeEntry, encodeEntry } from './entry.js';
 import { ageSeconds, entryState, retention, ttlSeconds, usableOnError } from './freshness.js';
+import { InvalidationLog } from './invalidation-log.js';
 import { baseKey, canonicalQuery, parseVary, variantKey } from './key.js';
 import { Singleflight } from './singleflight.js';
 import { defaultStatuses, requestBypass, responseNotStorable } from './storable.js';
@@ -235,5 +236,33 @@ describe('Singleflight', () => {
     const failing = flights.run('k', () => Promise.reject(new Error('boom')));
     await expect(failing.promise).rejects.toThrow('boom');
     expect(flights.has('k')).toBe(false);
+  });
+});
+
+describe('InvalidationLog', () => {
+  it('says whether a tag or key was invalidated after a generation', () => {
+    const log = new InvalidationLog();
+    const before = log.generation;
+    log.record({ tags: ['product:1'] });
+    const middle = log.generation;
+    log.record({ keys: ['GET /a'] });
+    expect(log.changedSince(before, ['GET /b'], ['product:1'])).toBe(true);
+    expect(log.changedSince(middle, ['GET /b'], ['product:1'])).toBe(false);
+    expect(log.changedSince(middle, ['GET /a'], [])).toBe(true);
+    expect(log.changedSince(log.generation, ['GET /a'], ['product:1'])).toBe(false);
+    log.record({ prefix: 'GET /x' });
+    expect(log.changedSince(middle, ['GET /zzz'], ['other'])).toBe(true);
+  });
+
+  it('stays bounded and treats what it forgot as invalidated', () => {
+    const log = new InvalidationLog(2);
+    const start = log.generation;
+    log.record({ tags: ['a'] });
+    const afterA = log.generation;
+    log.record({ tags: ['b'] });
+    log.record({ tags: ['c'] });
+    expect(log.changedSince(start, [], ['a'])).toBe(true);
+    expect(log.changedSince(afterA, [], ['unrelated'])).toBe(false);
+    expect(log.changedSince(start, [], ['unrelated'])).toBe(true);
   });
 });

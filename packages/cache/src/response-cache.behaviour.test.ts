@@ -189,6 +189,40 @@ describe.each(expressMajors)('responseCache behaviour on $name', ({ express }) =
     expect(calls).toBe(7);
   });
 
+  it('does not store a response whose handler ran across an invalidation of its tags', async () => {
+    cache = responseCache({ compress: false });
+    const application = express();
+    let release: () => void = () => {};
+    let started: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let calls = 0;
+    application.get('/race', cache, async (_req, res) => {
+      calls++;
+      if (calls === 1) {
+        started();
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      }
+      res.cacheTags('race').send(`v${calls}`);
+    });
+    const first = request(application)
+      .get('/race')
+      .then((r) => r);
+    await inHandler;
+    await cache.invalidate({ tags: ['race'] });
+    release();
+    const response = await first;
+    expect(response.text).toBe('v1');
+    expect(response.headers['cache-status']).toBe('expresskit; fwd=miss; detail=invalidated');
+    const next = await request(application).get('/race');
+    expect(next.text).toBe('v2');
+    expect(next.headers['x-cache']).toBe('MISS');
+    expect((await request(application).get('/race')).headers['x-cache']).toBe('HIT');
+  });
+
   it('a successful unsafe request invalidates its path and Location, a failed one does not', async () => {
     cache = responseCache({ compress: false });
     const application = express();

@@ -18,6 +18,7 @@ import {
   routeOf,
   toInvalidation,
 } from './invalidation.js';
+import { InvalidationLog } from './invalidation-log.js';
 import { baseKey, splitUrl, variantKey } from './key.js';
 import {
   type ResolvedRoute,
@@ -50,6 +51,8 @@ interface Outcome {
   readonly entry: CacheEntry | undefined;
   /** The request headers the stored entry varies on. */
   readonly vary: readonly string[];
+  /** `false` when `entry` was built but not kept (invalidated while the handler ran). */
+  readonly stored: boolean;
 }
 
 /** A background refresh that has not come back within this time may be started again. */
@@ -94,12 +97,14 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     tiered.bus = redisBus(redis.client, `${redis.prefix}invalidate`, {
       onMessage: (invalidation) => {
         publish({ type: 'invalidate', ...invalidation, remote: true });
+        log.record(invalidation);
         void tiered.invalidate(invalidation, true);
       },
       onConnect: () => void tiered.flushL1(),
       onError: (error) => publish({ type: 'error', route: undefined, operation: 'bus', error }),
     });
   }
+  const log = new InvalidationLog();
   const flights = new Singleflight<Outcome>();
   const refreshing = new Map<string, number>();
   const leaderHeaders = new WeakMap<Promise<Outcome>, Request['headers']>();
@@ -107,6 +112,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   const invalidate = async (selector: InvalidateSelector): Promise<void> => {
     const invalidation = toInvalidation(selector);
     publish({ type: 'invalidate', ...invalidation, remote: false });
+    log.record(invalidation);
     await tiered.invalidate(invalidation, false);
   };
 
@@ -205,9 +211,10 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       const captured = capture(res, route.maxBodyBytes);
       // A HEAD miss runs the handler as GET so the entry has a body to serve later GETs from.
       if (method === 'HEAD') req.method = 'GET';
+      const generation = log.generation;
       next();
       const result = await captured.result;
-      if (result.kind !== 'complete') return { result, entry: undefined, vary: [] };
+      if (result.kind !== 'complete') return { result, entry: undefined, vary: [], stored: false };
       const allTags = [...route.tags(req), ...(tagsOf.get(res) ?? []), pathTag(path)];
       const built = buildEntry(
         result.response,
@@ -223,15 +230,20 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
           if (revalidation || !sendNotModified(res, result.response, conditional, method, before)) captured.release();
         } else captured.restore();
         publish({ type: 'miss', route: routeOf(req), reason: built.reason });
-        return { result, entry: undefined, vary: [] };
+        return { result, entry: undefined, vary: [], stored: false };
       }
       captured.restore();
       const storeKey = built.vary.length > 0 ? variantKey(base, built.vary, req.headers) : base;
+      if (log.changedSince(generation, [base, storeKey], built.entry.tags)) {
+        // Invalidated while the handler ran: serve what it produced, but do not keep it.
+        publish({ type: 'miss', route: routeOf(req), reason: 'invalidated' });
+        return { result, entry: built.entry, vary: built.vary, stored: false };
+      }
       if (built.vary.length > 0) await tiered.set(base, pointerEntry(built.entry, built.vary), routeOf(req));
       await tiered.set(storeKey, built.entry, routeOf(req));
       publish({ type: 'miss', route: routeOf(req) });
       publish({ type: 'store', route: routeOf(req) });
-      return { result, entry: built.entry, vary: built.vary };
+      return { result, entry: built.entry, vary: built.vary, stored: true };
     };
 
     if (revalidation) {
@@ -261,7 +273,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       else outcome = await run();
     }
     if (outcome.entry) {
-      await serve(outcome.entry, 'MISS', 'fwd=miss; stored', false);
+      await serve(outcome.entry, 'MISS', outcome.stored ? 'fwd=miss; stored' : 'fwd=miss; detail=invalidated', false);
       return;
     }
     if (fallback && failed(outcome.result)) {
