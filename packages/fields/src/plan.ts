@@ -23,6 +23,10 @@ export interface PlanNode {
   readonly byName: ReadonlyMap<string, Rule>;
   /** The rule for every other member. `DROP` makes this a *pick* node: only `members` are read. */
   readonly rest: Rule;
+  /** Objects this pick node has been applied to, until it is specialised (see `specialize.ts`). */
+  hits: number;
+  /** The specialised selector of this pick node, once built. */
+  fast: ((value: object) => unknown) | null;
 }
 
 /** Never read from the input, never written to the output. */
@@ -49,7 +53,7 @@ function node(budget: Budget, entries: Map<string, Rule>, rest: Rule): Rule {
     );
   }
   members.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { members, byName: new Map(members.map((m) => [m.name, m.rule])), rest };
+  return { members, byName: new Map(members.map((m) => [m.name, m.rule])), rest, hits: 0, fast: null };
 }
 
 function ruleOf(rule: PlanNode, name: string): Rule {

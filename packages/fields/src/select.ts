@@ -1,4 +1,8 @@
 import { DROP, KEEP, type Member, type PlanNode, type Rule } from './plan.js';
+import { SLOW, specialize } from './specialize.js';
+
+/** A pick node is specialised once it has been applied to this many objects (see `specialize.ts`). */
+const SPECIALIZE_AFTER = 64;
 
 const isEnumerable = Object.prototype.propertyIsEnumerable;
 
@@ -24,6 +28,17 @@ function applyNode(node: PlanNode, input: unknown, key: string | number): unknow
     return input === null || input === undefined || node.rest !== DROP ? input : OMIT;
   }
   if (Array.isArray(input)) return applyArray(node, input);
+  if (node.rest === DROP) {
+    let fast = node.fast;
+    if (fast === null && ++node.hits >= SPECIALIZE_AFTER) {
+      fast = specialize(node, applyNode, OMIT);
+      node.fast = fast;
+    }
+    if (fast !== null) {
+      const result = fast(input);
+      if (result !== SLOW) return result;
+    }
+  }
   let value: object = input;
   const toJSON: unknown = (value as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') {
@@ -88,7 +103,12 @@ function applyArray(node: PlanNode, items: readonly unknown[]): unknown[] {
   const out: unknown[] = new Array(length);
   let n = 0;
   for (let i = 0; i < length; i++) {
-    const result = applyNode(node, items[i], i);
+    const item = items[i];
+    let result: unknown = SLOW;
+    // The common case, a list of plain objects under a specialised pick node, skips applyNode.
+    const fast = node.fast;
+    if (fast !== null && item !== null && typeof item === 'object' && !Array.isArray(item)) result = fast(item);
+    if (result === SLOW) result = applyNode(node, item, i);
     if (result !== OMIT) out[n++] = result;
   }
   if (n !== length) out.length = n;

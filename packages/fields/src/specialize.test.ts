@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileFields } from './compile.js';
+import { createNode, parseMask } from './parse.js';
+import { planOf } from './plan.js';
+import { applyPlan } from './select.js';
+
+class Point {
+  constructor(
+    readonly x: number,
+    readonly y: number,
+  ) {}
+}
+
+/** Every kind of element the specialised path must either handle exactly or hand back. */
+function mixed(i: number): unknown {
+  switch (i % 12) {
+    case 0:
+      return { id: i, name: `n${i}`, extra: true, nested: { a: i, b: -i } };
+    case 1:
+      return { id: i, nested: [{ a: 1, b: 2 }, null, 'scalar'] };
+    case 2:
+      return Object.assign(Object.create(null), { id: i, name: 'null-prototype' });
+    case 3:
+      return Object.defineProperty({ id: i }, 'name', { value: 'hidden', enumerable: false });
+    case 4:
+      return Object.assign(Object.create({ name: 'inherited' }), { id: i });
+    case 5:
+      return { id: undefined, name: null, nested: 'not an object' };
+    case 6:
+      return { toJSON: () => ({ id: 'from toJSON', name: 'j', secret: 's' }) };
+    case 7:
+      return new Point(i, i);
+    case 8:
+      return [{ id: 'inner array' }];
+    case 9:
+      return new Date(0);
+    case 10:
+      return null;
+    default:
+      return `string ${i}`;
+  }
+}
+
+describe('specialised pick selectors (built after 64 objects)', () => {
+  it('are built once a pick node has seen 64 objects, and only then', () => {
+    const root = createNode();
+    parseMask('id,nested(a)', { maxLength: 100, maxDepth: 5, maxSelectors: 10 }, root, { selectors: 0 });
+    const plan = planOf(root, { nodes: 0, max: 100 });
+    if (typeof plan === 'number') throw new Error('expected a plan node');
+    const nested = plan.members.find((member) => member.name === 'nested')?.rule;
+    applyPlan(
+      plan,
+      Array.from({ length: 63 }, (_, i) => mixed(0 + 12 * i)),
+    );
+    expect(plan.fast).toBeNull();
+    expect(plan.hits).toBe(63);
+    applyPlan(plan, [mixed(0)]);
+    expect(typeof plan.fast).toBe('function');
+    // Each item's `nested` object went through the nested pick node too.
+    expect(typeof nested === 'object' && typeof nested.fast).toBe('function');
+  });
+
+  it('give the same result as the generic path on every kind of element', () => {
+    const masks = ['id,name', 'id,nested(a)', 'nested/b,x', 'name,nested,id', 'x,y'];
+    for (const mask of masks) {
+      const items = Array.from({ length: 300 }, (_, i) => mixed(i));
+      const hot = compileFields(mask);
+      const batch = hot.select(items);
+      // A fresh selector per element never reaches the threshold: the generic path.
+      const generic = items.flatMap((item) => {
+        const out = compileFields(mask).select([item]) as unknown[];
+        return out;
+      });
+      expect(batch).toEqual(generic);
+      expect(JSON.stringify(batch)).toBe(JSON.stringify(generic));
+    }
+  });
+
+  it('read only own enumerable members', () => {
+    const hot = compileFields('id,name');
+    // Cases 0–4 only: plain, null-prototype, non-enumerable and inherited members; all objects.
+    const items = Array.from({ length: 200 }, (_, i) => mixed(12 * Math.floor(i / 5) + (i % 5)));
+    const out = hot.select(items) as Array<Record<string, unknown>>;
+    expect(out).toHaveLength(200);
+    expect(out.slice(195)).toEqual([
+      { id: 468, name: 'n468' },
+      { id: 469 },
+      { id: 470, name: 'null-prototype' },
+      { id: 471 },
+      { id: 472 },
+    ]);
+  });
+
+  it('agree with the generic path on random objects (fast-check)', () => {
+    const key = fc.constantFrom('a', 'b', 'c', 'toJSON', 'constructor');
+    const value = fc.oneof(
+      fc.integer(),
+      fc.constant(null),
+      fc.string({ maxLength: 2 }),
+      fc.dictionary(key, fc.integer()),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.dictionary(key, value), { minLength: 70, maxLength: 120 }), (items) => {
+        for (const mask of ['a,b', 'a(b,c),c']) {
+          const generic = items.flatMap((item) => compileFields(mask).select([item]) as unknown[]);
+          expect(compileFields(mask).select(items)).toEqual(generic);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
