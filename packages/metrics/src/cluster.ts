@@ -36,15 +36,18 @@ function summable(families: MetricJSON[]): MetricJSON[] {
  * and histograms. Returns the function that stops answering.
  */
 export function answerPrimary(registry: Registry): () => void {
+  // with a callback, a failed send (the primary is gone) is reported there, not as an 'error' event
+  const reply = (report: CollectReport): void => {
+    process.send?.(report, undefined, undefined, () => {});
+  };
   const onMessage = (message: unknown): void => {
     if (!isRequest(message) || typeof process.send !== 'function') return;
     registry.getMetricsAsJSON().then(
       (metrics) => {
-        const report: CollectReport = { type: REPORT, id: message.id, metrics: summable(metrics) };
-        process.send?.(report);
+        reply({ type: REPORT, id: message.id, metrics: summable(metrics) });
       },
       () => {
-        process.send?.({ type: REPORT, id: message.id, metrics: [] } satisfies CollectReport);
+        reply({ type: REPORT, id: message.id, metrics: [] });
       },
     );
   };
@@ -85,7 +88,10 @@ export async function collectWorkers(timeoutMs: number): Promise<{ families: Met
           worker.on('message', onMessage);
           worker.on('exit', onExit);
           try {
-            worker.send({ type: REQUEST, id } satisfies CollectRequest);
+            // with a callback, a failed send (the worker is exiting) ends up here, not as an 'error' event
+            worker.send({ type: REQUEST, id } satisfies CollectRequest, undefined, undefined, (error) => {
+              if (error) finish(undefined);
+            });
           } catch {
             finish(undefined);
           }
