@@ -1,5 +1,6 @@
 import { PROBLEM_CONTENT_TYPE, problemType } from '@expresskit/core';
 import { expressMajors } from '@expresskit/testing';
+import type { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ResponseCache, responseCache } from './response-cache.js';
@@ -137,5 +138,26 @@ describe.each(expressMajors)('responseCache options on $name', ({ express }) => 
     expect(replaced.status).toBe(412);
     expect(replaced.body).toEqual({ error: 'Precondition Failed' });
     await custom.close();
+  });
+
+  it('hands an error of a custom key() to the Express error handler, before the route runs', async () => {
+    cache = responseCache({
+      key: () => {
+        throw new Error('no tenant');
+      },
+    });
+    const app = express();
+    let ran = false;
+    app.get('/k', cache, (_req, res) => {
+      ran = true;
+      res.send('k');
+    });
+    app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ error: error.message });
+    });
+    const response = await request(app).get('/k');
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ error: 'no tenant' });
+    expect(ran).toBe(false);
   });
 });

@@ -92,6 +92,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     now,
     onError: (operation, error, route) => publish({ type: 'error', route, operation, error }),
   });
+  const log = new InvalidationLog();
   const redis = options.store && 'client' in options.store ? (options.store as RedisCacheStore) : undefined;
   if (redis && options.bus !== false) {
     tiered.bus = redisBus(redis.client, `${redis.prefix}invalidate`, {
@@ -104,7 +105,6 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       onError: (error) => publish({ type: 'error', route: undefined, operation: 'bus', error }),
     });
   }
-  const log = new InvalidationLog();
   const flights = new Singleflight<Outcome>();
   const refreshing = new Map<string, number>();
   const leaderHeaders = new WeakMap<Promise<Outcome>, Request['headers']>();
@@ -118,10 +118,17 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
 
   const middleware = (route: ResolvedRoute): RequestHandler =>
     function responseCacheMiddleware(req: Request, res: Response, next: NextFunction): void {
-      handle(route, req, res, next).catch((error: unknown) => {
+      let forwarded = false;
+      const forward: NextFunction = (error?: unknown) => {
+        forwarded = true;
+        next(error);
+      };
+      handle(route, req, res, forward).catch((error: unknown) => {
         const err = error instanceof Error ? error : new Error(String(error));
         publish({ type: 'error', route: routeOf(req), operation: 'middleware', error: err });
-        if (!res.headersSent) next(err);
+        // Before the handler ran, Express's error handling takes over; after, the response is ours to end.
+        if (!forwarded) next(err);
+        else if (!res.writableEnded) res.destroy();
       });
     };
 
