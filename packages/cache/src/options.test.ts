@@ -27,7 +27,7 @@ describe('responseCache configuration errors', () => {
     [{ compress: { threshold: -5 } }, 'responseCache: "compress.threshold" must be a non-negative integer, got -5'],
     [{ store: {} }, 'responseCache: "store" must be a CacheStore such as redisStore({ client })'],
     [{ name: 'has space' }, 'responseCache: "name" must be an HTTP token, got "has space"'],
-    [{ onError: 1 }, 'responseCache: "onError" must be a function, got number'],
+    [{ onError: 1 }, 'responseCache: "onError" must be a function, got 1'],
   ])('%j', (options, message) => {
     expect(() => responseCache(options as never)).toThrow(new TypeError(message));
   });

@@ -1,7 +1,7 @@
 /** Options of `responseCache`, resolved and validated once at creation. */
 
 import type { ProblemError } from '@expresskit/core';
-import { type Duration, parseDuration } from '@expresskit/core';
+import { type Duration, parseDuration, sendProblem } from '@expresskit/core';
 import type { Request, Response } from 'express';
 import type { Lifetime } from './cache-control.js';
 import type { QueryKeyPolicy } from './key.js';
@@ -151,4 +151,31 @@ export function resolveCompress(value: ResponseCacheOptions['compress']): {
   const threshold = value.threshold ?? 1024;
   if (!Number.isInteger(threshold) || threshold < 0) fail('compress.threshold', 'a non-negative integer', threshold);
   return { encodings, threshold };
+}
+
+/** The instance-wide options (everything `with()` cannot override), validated. */
+export function resolveShared(options: ResponseCacheOptions): {
+  compress: ReturnType<typeof resolveCompress>;
+  now: () => number;
+  onError: NonNullable<ResponseCacheOptions['onError']>;
+  name: string;
+  timeoutMs: number;
+} {
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function') fail('now', 'a function', now);
+  const onError = options.onError ?? ((problem, _req, res) => sendProblem(res, problem));
+  if (typeof onError !== 'function') fail('onError', 'a function', onError);
+  const store = options.store;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function')) {
+    throw new TypeError('responseCache: "store" must be a CacheStore such as redisStore({ client })');
+  }
+  const name = options.name ?? 'expresskit';
+  if (typeof name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) fail('name', 'an HTTP token', name);
+  return {
+    compress: resolveCompress(options.compress),
+    now,
+    onError,
+    name,
+    timeoutMs: parseDuration(options.timeout ?? 250, 'responseCache: "timeout"'),
+  };
 }

@@ -1,5 +1,4 @@
 /** The Express adapter: `responseCache(options)` wires the pure pieces, the stores and the bus. */
-import { parseDuration, sendProblem } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { buildEntry, pointerEntry } from './build-entry.js';
 import { redisBus } from './bus.js';
@@ -24,8 +23,8 @@ import {
   type ResolvedRoute,
   type ResponseCacheOptions,
   type RouteCacheOptions,
-  resolveCompress,
   resolveRoute,
+  resolveShared,
 } from './options.js';
 import { isRevalidation, replay } from './revalidate.js';
 import { type CacheOutcome, sendNotModified, serveEntry } from './serve.js';
@@ -65,25 +64,7 @@ const tagsOf = new WeakMap<Response, string[]>();
 /** A response cache for GET/HEAD (see the README for the rules it follows). */
 export function responseCache(options: ResponseCacheOptions = {}): ResponseCache {
   const defaults = resolveRoute(options);
-  const compress = resolveCompress(options.compress);
-  const now = options.now ?? Date.now;
-  if (options.now !== undefined && typeof options.now !== 'function') {
-    throw new TypeError(`responseCache: "now" must be a function, got ${typeof options.now}`);
-  }
-  const onError = options.onError ?? ((problem, _req, res) => sendProblem(res, problem));
-  if (typeof onError !== 'function')
-    throw new TypeError(`responseCache: "onError" must be a function, got ${typeof onError}`);
-  if (options.store !== undefined && (typeof options.store !== 'object' || typeof options.store.get !== 'function')) {
-    throw new TypeError('responseCache: "store" must be a CacheStore such as redisStore({ client })');
-  }
-  if (
-    options.name !== undefined &&
-    (typeof options.name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(options.name))
-  ) {
-    throw new TypeError(`responseCache: "name" must be an HTTP token, got ${JSON.stringify(options.name)}`);
-  }
-  const name = options.name ?? 'expresskit';
-  const timeoutMs = parseDuration(options.timeout ?? 250, 'responseCache: "timeout"');
+  const { compress, now, onError, name, timeoutMs } = resolveShared(options);
   const l1 = options.memory === false ? memoryStore({ maxBytes: 1 }) : (options.memory ?? memoryStore());
   const tiered = new TieredCache({
     l1,
