@@ -26,3 +26,19 @@ export function promtool(args: readonly string[], input?: string): { status: num
   const result = spawnSync(PROMTOOL, args, { input, encoding: 'utf8', timeout: 30_000 });
   return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
 }
+
+/** The `prometheus` server from the same Debian package (or `PROMETHEUS=/path/to/prometheus`). */
+export const PROMETHEUS = process.env.PROMETHEUS ?? 'prometheus';
+
+/** Whether the Prometheus server can run here; like promtool, required when `CI=true`. */
+export const prometheusAvailable: boolean = (() => {
+  const found = spawnSync(PROMETHEUS, ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!found && process.env.CI === 'true') {
+    throw new Error(`prometheus not found but CI=true: the scrape test must run in CI; ${INSTALL_HINT}`);
+  }
+  if (!found) console.warn(`[expresskit] Prometheus scrape test skipped: prometheus not found; ${INSTALL_HINT}.`);
+  return found;
+})();
+
+/** `describe` when the Prometheus server is available, else `describe.skip` (never in CI). */
+export const describePrometheus: typeof describe = prometheusAvailable ? describe : (describe.skip as typeof describe);
