@@ -42,7 +42,7 @@ function node(budget: Budget, entries: Map<string, Rule>, rest: Rule): Rule {
   const members: Member[] = [];
   for (const [name, rule] of entries) {
     if (FORBIDDEN.has(name) || rule === rest) continue;
-    members.push({ name, rule });
+    members.push({ name: internalize(name), rule });
   }
   if (members.length === 0 && rest === KEEP) return KEEP;
   if (++budget.nodes > budget.max) {
@@ -54,6 +54,14 @@ function node(budget: Budget, entries: Map<string, Rule>, rest: Rule): Rule {
   }
   members.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { members, byName: new Map(members.map((m) => [m.name, m.rule])), rest, hits: 0, fast: null };
+}
+
+/**
+ * The engine's canonical copy of a name (a property key read back from an object), so member
+ * lookups compare by identity instead of by content (names sliced out of a mask are not).
+ */
+function internalize(name: string): string {
+  return Object.keys({ [name]: 0 })[0] ?? name;
 }
 
 function ruleOf(rule: PlanNode, name: string): Rule {

@@ -12,8 +12,6 @@ export const NONE: FastPick = () => SLOW;
 /** Pick nodes with more members than this stay generic. */
 const MAX_MEMBERS = 32;
 
-const isEnumerable = Object.prototype.propertyIsEnumerable;
-
 /**
  * Builds a selector for one pick node in which every member read and write is its own property
  * access site, so V8 keeps each one monomorphic; the generic loop shares one megamorphic site for
@@ -32,14 +30,17 @@ export function specialize(
 ): FastPick {
   const members = node.members;
   if (members.length === 0 || members.length > MAX_MEMBERS) return NONE;
-  const params = ['isEnumerable', 'child', 'OMIT', 'SLOW', 'OBJECT', 'getPrototypeOf'];
-  const args: unknown[] = [isEnumerable, child, omit, SLOW, Object.prototype, Object.getPrototypeOf];
+  const params = ['keysOf', 'child', 'OMIT', 'SLOW', 'OBJECT', 'getPrototypeOf'];
+  const args: unknown[] = [Object.keys, child, omit, SLOW, Object.prototype, Object.getPrototypeOf];
   const lines = [
     '"use strict";',
     'return function fieldsPick(v) {',
     '  if (typeof v.toJSON === "function") return SLOW;',
     '  const p = getPrototypeOf(v);',
     '  if (p !== OBJECT && p !== null) return SLOW;',
+    // Own enumerable string keys, exactly what JSON.stringify sends; one call per object is
+    // cheaper than a propertyIsEnumerable call per member.
+    '  const own = keysOf(v);',
     '  const o = {};',
     '  let c;',
   ];
@@ -51,8 +52,8 @@ export function specialize(
     lines.push(`  c = v[n${i}];`);
     lines.push(
       member.rule === KEEP
-        ? `  if (c !== undefined && isEnumerable.call(v, n${i})) o[n${i}] = c;`
-        : `  if (c !== undefined && isEnumerable.call(v, n${i})) { c = child(r${i}, c, n${i}); if (c !== OMIT) o[n${i}] = c; }`,
+        ? `  if (c !== undefined && own.includes(n${i})) o[n${i}] = c;`
+        : `  if (c !== undefined && own.includes(n${i})) { c = child(r${i}, c, n${i}); if (c !== OMIT) o[n${i}] = c; }`,
     );
   }
   lines.push('  return o;', '};');
