@@ -31,6 +31,7 @@ export interface CursorOptions {
 
 /** Format version, the first byte of every payload. */
 const VERSION = 1;
+const VERSION_BYTE = Buffer.from([VERSION]);
 /** Longer tokens are rejected before any hashing. */
 export const MAX_CURSOR_LENGTH = 2048;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -101,17 +102,30 @@ export function encodeCursor(values: readonly CursorValue[], options: CursorOpti
   const [key] = resolveSecrets(options.secret, 'encodeCursor');
   if (key === undefined) throw new TypeError('encodeCursor: "secret" must not be an empty list');
   if (!Array.isArray(values)) throw new TypeError('encodeCursor: "values" must be an array');
-  const payload: Payload = { k: values.map(tag), b: bindingHash(options.bind ?? null) };
+  let expires: number | undefined;
   if (options.ttl !== undefined) {
     const ttl = typeof options.ttl === 'string' ? parseDuration(options.ttl, 'ttl') : options.ttl;
     if (!Number.isFinite(ttl) || ttl <= 0) {
       throw new TypeError(`encodeCursor: "ttl" must be a positive duration, got ${String(options.ttl)}`);
     }
-    payload.e = (options.now ?? Date.now)() + ttl;
+    expires = (options.now ?? Date.now)() + ttl;
   }
-  const encoded = Buffer.concat([Buffer.from([VERSION]), Buffer.from(JSON.stringify(payload), 'utf8')]).toString(
-    'base64url',
-  );
+  return signCursor(values, key, bindingHash(options.bind ?? null), expires);
+}
+
+/**
+ * {@link encodeCursor} with everything resolved: the signing key, the binding hash (of
+ * `bindingHash`) and the expiry time (epoch ms) or `undefined`. For the middleware's hot path.
+ */
+export function signCursor(
+  values: readonly CursorValue[],
+  key: Buffer,
+  binding: string,
+  expires: number | undefined,
+): string {
+  const payload: Payload = { k: values.map(tag), b: binding };
+  if (expires !== undefined) payload.e = expires;
+  const encoded = Buffer.concat([VERSION_BYTE, Buffer.from(JSON.stringify(payload), 'utf8')]).toString('base64url');
   return `${encoded}.${sign(key, encoded).toString('base64url')}`;
 }
 
@@ -123,7 +137,26 @@ export function encodeCursor(values: readonly CursorValue[], options: CursorOpti
  */
 export function decodeCursor(token: string, options: CursorOptions): CursorValue[] {
   const keys = resolveSecrets(options.secret, 'decodeCursor');
-  const parameter = options.parameter ?? 'cursor';
+  return verifyCursor(
+    token,
+    keys,
+    bindingHash(options.bind ?? null),
+    options.now ?? Date.now,
+    options.parameter ?? 'cursor',
+  );
+}
+
+/**
+ * {@link decodeCursor} with everything resolved: the verifying keys, the expected binding hash
+ * (of `bindingHash`), the clock and the parameter named in problems. For the middleware's hot path.
+ */
+export function verifyCursor(
+  token: string,
+  keys: readonly Buffer[],
+  binding: string,
+  now: () => number,
+  parameter: string,
+): CursorValue[] {
   const malformed = () => invalidParameter(parameter, 'cursor-format', `"${parameter}" is not a valid cursor`);
   if (typeof token !== 'string' || token.length > MAX_CURSOR_LENGTH) throw malformed();
   const dot = token.indexOf('.');
@@ -155,10 +188,10 @@ export function decodeCursor(token: string, options: CursorOptions): CursorValue
   if (!Array.isArray(k) || typeof b !== 'string' || (e !== undefined && typeof e !== 'number')) throw malformed();
   const values = k.map(untag);
   if (values.some((value) => value === undefined)) throw malformed();
-  if (e !== undefined && (options.now ?? Date.now)() >= e) {
+  if (e !== undefined && now() >= e) {
     throw invalidParameter(parameter, 'cursor-expired', `"${parameter}" has expired; start again from the first page`);
   }
-  if (b !== bindingHash(options.bind ?? null)) {
+  if (b !== binding) {
     throw invalidParameter(
       parameter,
       'cursor-binding',

@@ -58,5 +58,8 @@ describe('SQL helpers', () => {
       new TypeError('res.paginate: an item has no "name", which the sort needs'),
     );
     expect(() => keyValues(5, sort)).toThrow(TypeError);
+    expect(() => keyValues({ id: 1, score: null, name: 'x' }, sort)).toThrow(
+      new TypeError('res.paginate: an item\'s "score" is null; sort keys must be NOT NULL'),
+    );
   });
 });

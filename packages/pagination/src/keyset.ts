@@ -79,6 +79,8 @@ export function keyValues(item: unknown, sort: readonly SortKey[]): CursorValue[
   return sort.map(({ key }) => {
     const value = (item as Record<string, unknown>)[key];
     if (value === undefined) throw new TypeError(`res.paginate: an item has no "${key}", which the sort needs`);
+    // A NULL key would make the next page's keyset condition (`col > NULL`) match nothing and end the walk early.
+    if (value === null) throw new TypeError(`res.paginate: an item's "${key}" is null; sort keys must be NOT NULL`);
     return value as CursorValue;
   });
 }

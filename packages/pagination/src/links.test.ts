@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendToList, formatLinkHeader, pageUrl, requestOrigin } from './links.js';
+import { appendToList, formatLinkHeader, pageUrl, requestOrigin, uriSafe } from './links.js';
 import { parseQueryString } from './params.js';
 
 const owned = new Set(['page', 'per_page', 'limit', 'offset']);
@@ -18,6 +18,28 @@ describe('pageUrl', () => {
   it('leaves out the query when nothing remains, and encodes our values', () => {
     expect(pageUrl('', '/items', [], owned, [])).toBe('/items');
     expect(pageUrl('http://h', '/a%20b', [], owned, [['cursor', 'a.b_c-d']])).toBe('http://h/a%20b?cursor=a.b_c-d');
+  });
+});
+
+describe('uriSafe', () => {
+  it.each([
+    ['q=a%20b+c&f[x]=1&s=a,b;c', 'q=a%20b+c&f[x]=1&s=a,b;c'],
+    ['q=a>;rel="evil"', 'q=a%3E;rel=%22evil%22'],
+    ['q=<x>&t={a|b}^`\\', 'q=%3Cx%3E&t=%7Ba%7Cb%7D%5E%60%5C'],
+    ['q=100%&r=%zz&s=%4', 'q=100%25&r=%25zz&s=%254'],
+    ['q=a b', 'q=a%20b'],
+    ['q=café 😀', 'q=caf%C3%A9%20%F0%9F%98%80'],
+    ['q=\uD800', 'q=%EF%BF%BD'],
+    ["/a-b._~:@!$&'()*+,;=", "/a-b._~:@!$&'()*+,;="],
+  ])('%j → %j', (text, expected) => {
+    expect(uriSafe(text)).toBe(expected);
+  });
+
+  it('keeps a query that is already a valid URI unchanged, and never lets a link break out of <…>', () => {
+    const params = parseQueryString('/items?q=a>;%20rel="next",<x&page=2');
+    const url = pageUrl('http://h', '/it<ems>', params, owned, [['page', '3']]);
+    expect(url).toBe('http://h/it%3Cems%3E?q=a%3E;%20rel=%22next%22,%3Cx&page=3');
+    expect(formatLinkHeader({ next: url })).toBe(`<${url}>; rel="next"`);
   });
 });
 

@@ -15,10 +15,51 @@ export function pageUrl(
   owned: ReadonlySet<string>,
   ours: ReadonlyArray<readonly [string, string]>,
 ): string {
-  const kept = params.filter((param) => !owned.has(param.key) && !isBracketed(param.key, owned)).map((p) => p.raw);
-  const added = ours.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
-  const query = [...kept, ...added].join('&');
-  return `${origin}${path}${query === '' ? '' : `?${query}`}`;
+  return pageUrlFrom(keptQuery(params, owned), origin, path, ours);
+}
+
+/**
+ * The caller's own query parameters (those not in `owned`) as raw `&`-joined segments, in order,
+ * made safe for a URI reference (see {@link uriSafe}). Computed once per page, shared by its links.
+ */
+export function keptQuery(params: readonly QueryParam[], owned: ReadonlySet<string>): string {
+  return params
+    .filter((param) => !owned.has(param.key) && !isBracketed(param.key, owned))
+    .map((param) => uriSafe(param.raw))
+    .join('&');
+}
+
+/** The URL of a page from the kept query of {@link keptQuery}, with `ours` appended. */
+export function pageUrlFrom(
+  kept: string,
+  origin: string,
+  path: string,
+  ours: ReadonlyArray<readonly [string, string]>,
+): string {
+  const added = ours.map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&');
+  const query = kept === '' ? added : added === '' ? kept : `${kept}&${added}`;
+  return `${origin}${uriSafe(path)}${query === '' ? '' : `?${query}`}`;
+}
+
+/** Characters RFC 3986 allows in a URI (unreserved, reserved and `%`); everything else is escaped. */
+const URI_UNSAFE = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})/gu;
+
+/**
+ * `text` with every character a URI may not contain percent-encoded (a `%` that does not start an
+ * escape included), and nothing else changed. Request targets can carry `<`, `>`, `"`, `{`, `|` or
+ * spaces that Node accepts; copied into `<…>` of a `Link` header, a `>` would end the URI early and
+ * let the client inject relations (`?q=a>; rel="evil"`).
+ */
+export function uriSafe(text: string): string {
+  return text.replace(URI_UNSAFE, (char) => (char === '%' ? '%25' : escapeChar(char)));
+}
+
+function escapeChar(char: string): string {
+  try {
+    return encodeURIComponent(char);
+  } catch {
+    return '%EF%BF%BD'; // a lone surrogate: U+FFFD
+  }
 }
 
 function isBracketed(key: string, owned: ReadonlySet<string>): boolean {

@@ -214,6 +214,18 @@ describe.each(expressMajors)('offset mode on $name', ({ express }) => {
     expect(fixed.body.links.first).toBe('https://public.example.com/items?page=1&per_page=20');
   });
 
+  it('percent-encodes what a URI may not contain, so a client cannot inject Link relations', async () => {
+    const response = await request(offsetApp(express))
+      .get('/items?q=a>;rel="evil",<x&per_page=1&r=100%')
+      .set('Host', 'h');
+    expect(response.status).toBe(200);
+    const base = 'http://h/items?q=a%3E;rel=%22evil%22,%3Cx&r=100%25';
+    expect(response.headers.link).toBe(
+      `<${base}&page=1&per_page=1>; rel="first", <${base}&page=2&per_page=1>; rel="next"`,
+    );
+    expect(response.body.links.self).toBe(`${base}&page=1&per_page=1`);
+  });
+
   it('keeps the mount path of a router in links', async () => {
     const app = express();
     app.use('/v1', offsetApp(express));

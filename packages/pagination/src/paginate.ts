@@ -1,8 +1,9 @@
 import { isProblemError, sendProblem } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { type CursorValue, decodeCursor, encodeCursor } from './cursor.js';
+import { bindingHash } from './canonical.js';
+import { type CursorValue, signCursor, verifyCursor } from './cursor.js';
 import { keysetSql, keyValues, normaliseSort, orderBySql, reverseSort, type SortKey } from './keyset.js';
-import { appendToList, formatLinkHeader, pageUrl, requestOrigin } from './links.js';
+import { appendToList, formatLinkHeader, keptQuery, pageUrlFrom, requestOrigin } from './links.js';
 import { type PaginateOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type BuiltPage, cursorPage, offsetPage } from './page.js';
 import { parseQueryString, type QueryParam } from './params.js';
@@ -15,7 +16,8 @@ interface RequestState {
   readonly params: readonly QueryParam[];
   readonly query: OffsetQuery | CursorQuery;
   readonly sort: readonly SortKey[];
-  readonly binding: unknown;
+  /** Cursor mode: the hash of the sort and filters that cursors are bound to. */
+  readonly binding: string;
 }
 
 type TrustFn = (address: string | undefined, hop: number) => boolean;
@@ -35,10 +37,10 @@ function bindingOf(
   sort: readonly SortKey[],
   config: ResolvedOptions,
   owned: ReadonlySet<string>,
+  names: ReadonlySet<string> | undefined,
 ): unknown {
   const sortBinding = sort.map(({ key, direction }) => `${direction === 'desc' ? '-' : ''}${key}`);
   if (typeof config.bind === 'function') return { sort: sortBinding, bind: config.bind(req) };
-  const names = config.bind === undefined ? undefined : new Set(config.bind);
   const filters = params
     .filter((param) => (names === undefined ? !owned.has(param.key) : names.has(param.key)))
     .map((param) => [param.key, param.value]);
@@ -56,14 +58,8 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
   const config = resolveOptions(options);
   const state = new WeakMap<Request, RequestState>();
   const owned = ownedParams(config.mode, config.names);
-
-  const cursorOptions = (binding: unknown, parameter: string) => ({
-    secret: config.secrets,
-    bind: binding,
-    now: config.now,
-    parameter,
-    ...(config.cursorTtl === undefined ? {} : { ttl: config.cursorTtl }),
-  });
+  const bindNames = typeof config.bind === 'function' || config.bind === undefined ? undefined : new Set(config.bind);
+  const signingKey = config.secrets[0];
 
   function cursorPagination(
     req: Request,
@@ -72,11 +68,11 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
   ): [CursorPagination, RequestState] {
     const sort =
       typeof config.sort === 'function' ? normaliseSort(config.sort(req), config.tiebreaker, 'paginate') : config.sort;
-    const binding = bindingOf(req, params, sort, config, owned);
+    const binding = bindingHash(bindingOf(req, params, sort, config, owned, bindNames));
     let values: CursorValue[] | undefined;
     if (query.token !== undefined) {
       const parameter = query.direction === 'before' ? config.names.before : config.names.cursor;
-      values = decodeCursor(query.token, cursorOptions(binding, parameter));
+      values = verifyCursor(query.token, config.secrets, binding, config.now, parameter);
       if (values.length !== sort.length) {
         throw invalidParameter(parameter, 'cursor-format', `"${parameter}" does not fit this sort order`);
       }
@@ -125,7 +121,7 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
           offset: query.offset,
           fetch: query.limit + 1,
         };
-        requestState = { params, query, sort: [], binding: null };
+        requestState = { params, query, sort: [], binding: '' };
       } else {
         [pagination, requestState] = cursorPagination(req, params, parseCursorQuery(params, config, config.names));
       }
@@ -144,21 +140,19 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
       }
       const path = (req.originalUrl ?? req.url).split(/[?#]/, 1)[0] ?? '';
       const origin = originOf(req, config.origin);
-      const urlFor = (ours: ReadonlyArray<readonly [string, string]>) =>
-        pageUrl(origin, path, current.params, owned, ours);
+      const kept = keptQuery(current.params, owned);
+      const urlFor = (ours: ReadonlyArray<readonly [string, string]>) => pageUrlFrom(kept, origin, path, ours);
       const { query } = current;
-      const page =
-        'offset' in query
-          ? offsetPage(query, items, meta.total, config.maxOffset, urlFor)
-          : cursorPage(
-              query,
-              items,
-              meta.total,
-              (item) =>
-                encodeCursor(keyValues(item, current.sort), cursorOptions(current.binding, config.names.cursor)),
-              urlFor,
-              config.names,
-            );
+      let page: BuiltPage<T>;
+      if ('offset' in query) {
+        page = offsetPage(query, items, meta.total, config.maxOffset, urlFor);
+      } else {
+        const key = signingKey;
+        if (key === undefined) throw new TypeError('paginate: cursor mode needs a "secret"'); // checked at creation
+        const expires = config.cursorTtl === undefined ? undefined : config.now() + config.cursorTtl;
+        const cursorOf = (item: T) => signCursor(keyValues(item, current.sort), key, current.binding, expires);
+        page = cursorPage(query, items, meta.total, cursorOf, urlFor, config.names);
+      }
       send(req, res, page, meta.total);
     };
     next();
