@@ -59,16 +59,20 @@ function tightest(decision: Decision): number {
   return best;
 }
 
-/** The response headers for a decision (`Retry-After` is added by the 429 response itself). */
+/**
+ * The response headers for a decision (`Retry-After` is added by the 429 response itself).
+ * `policyValue` is the `RateLimit-Policy` value, which the limiter computes once at creation.
+ */
 export function rateLimitHeaders(
   mode: HeadersMode,
   policies: readonly CompiledPolicy[],
   decision: Decision,
   nowMs: number,
+  policyValue: string = policyHeader(policies),
 ): Record<string, string> {
   const headers: Record<string, string> = {};
   if (mode === 'draft' || mode === 'both') {
-    headers['RateLimit-Policy'] = policyHeader(policies);
+    headers['RateLimit-Policy'] = policyValue;
     headers.RateLimit = rateLimitHeader(decision);
   }
   if (mode === 'legacy' || mode === 'both') {

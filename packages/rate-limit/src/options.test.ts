@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RateLimitOptions } from './options.js';
 import { rateLimit } from './rate-limit.js';
+import { memoryStore } from './stores/memory.js';
 
 const policy = { name: 'p', limit: 10, window: '1m' } as const;
 
@@ -53,6 +54,11 @@ describe('rateLimit: bad configuration throws at creation, naming the option', (
     [{ policies: policy, breaker: { failures: 0 } }, 'rateLimit: "breaker.failures" must be a positive integer, got 0'],
     [{ policies: policy, ipv6Subnet: 129 }, 'rateLimit: "ipv6Subnet" must be an integer from 1 to 128, got 129'],
     [{ policies: policy, key: 'ip' }, 'rateLimit: "key" must be a function, got "ip"'],
+    [
+      { policies: policy, fallbackStore: memoryStore() },
+      `rateLimit: "fallbackStore" is only used with onStoreError: 'fallback', got "fail-open"`,
+    ],
+    [{ policies: policy, breaker: 3 }, 'rateLimit: "breaker" must be an object { failures, probeInterval }, got 3'],
     [
       { policies: policy, store: {} },
       'rateLimit: "store" must be a store such as memoryStore() or redisStore(), got object',

@@ -3,7 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { CompiledPolicy } from './gcra.js';
 import type { StoreErrorPolicy } from './guard.js';
 import type { HeadersMode } from './headers.js';
-import { compilePolicies, type Policy } from './policy.js';
+import { compilePolicies, describe, type Policy } from './policy.js';
 import { memoryStore } from './stores/memory.js';
 import type { RateLimitStore } from './stores/store.js';
 
@@ -99,7 +99,8 @@ export interface RateLimitOptions {
    */
   breaker?: { failures?: number; probeInterval?: Duration };
   /**
-   * The store used while degraded with `onStoreError: 'fallback'`.
+   * The store used while degraded with `onStoreError: 'fallback'` (only then: with another
+   * `onStoreError` it is a configuration error).
    * @default memoryStore()
    */
   fallbackStore?: RateLimitStore;
@@ -135,12 +136,6 @@ export interface Resolved {
   readonly fallbackStore: RateLimitStore | undefined;
   readonly onLimit: RateLimitOptions['onLimit'];
   readonly onError: RateLimitOptions['onError'];
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
-  return typeof value;
 }
 
 function oneOf<T>(value: unknown, allowed: readonly T[], fallback: T, option: string): T {
@@ -195,8 +190,18 @@ export function resolveOptions(options: RateLimitOptions): Resolved {
     'fail-open',
     'onStoreError',
   );
+  if (options.fallbackStore !== undefined && onStoreError !== 'fallback') {
+    throw new TypeError(
+      `rateLimit: "fallbackStore" is only used with onStoreError: 'fallback', got ${describe(onStoreError)}`,
+    );
+  }
   const storeTimeoutMs = parseDuration(options.storeTimeout ?? '200ms', 'rateLimit: "storeTimeout"');
   if (storeTimeoutMs < 1) throw new TypeError('rateLimit: "storeTimeout" must be at least 1ms, got 0');
+  if (options.breaker !== undefined && (typeof options.breaker !== 'object' || options.breaker === null)) {
+    throw new TypeError(
+      `rateLimit: "breaker" must be an object { failures, probeInterval }, got ${describe(options.breaker)}`,
+    );
+  }
   const failures = options.breaker?.failures ?? 3;
   if (!Number.isSafeInteger(failures) || failures < 1) {
     throw new TypeError(`rateLimit: "breaker.failures" must be a positive integer, got ${describe(failures)}`);

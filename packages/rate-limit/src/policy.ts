@@ -30,7 +30,8 @@ export interface Policy {
 
 const NAME = /^[A-Za-z0-9_.:/-]{1,64}$/;
 
-function describe(value: unknown): string {
+/** A value as it reads in a configuration error message. */
+export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value == null) return String(value);
   return typeof value;

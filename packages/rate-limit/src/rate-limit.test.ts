@@ -303,7 +303,8 @@ describe.each(expressMajors)('rateLimit on $name', ({ express }) => {
   });
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+/** Polls until the charge made after a response shows (generous deadline: the machine may be loaded). */
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

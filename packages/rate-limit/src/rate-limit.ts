@@ -2,7 +2,7 @@ import { CHANNELS, channel, ProblemError, problemType, sendProblem } from '@expr
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Decision, Operation } from './gcra.js';
 import { StoreGuard } from './guard.js';
-import { rateLimitHeaders, retryAfter } from './headers.js';
+import { policyHeader, rateLimitHeaders, retryAfter } from './headers.js';
 import { ipKey, keyHasher } from './keys.js';
 import { type RateLimitInfo, type RateLimitOptions, type Resolved, resolveOptions } from './options.js';
 
@@ -80,6 +80,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     probeIntervalMs: o.probeIntervalMs,
   });
   const hash = keyHasher();
+  /** The same for every response of this limiter: built once. */
+  const policyValue = policyHeader(o.policies);
   /** Requests this limiter has already counted (the middleware mounted twice on one path). */
   const counted = new WeakSet<Request>();
 
@@ -133,9 +135,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     const details = info(o, key, cost, decision, outcome.source);
     req.rateLimit = details;
     if (o.headers !== false) {
-      for (const [name, value] of Object.entries(rateLimitHeaders(o.headers, o.policies, decision, Date.now()))) {
-        res.setHeader(name, value);
-      }
+      const headers = rateLimitHeaders(o.headers, o.policies, decision, Date.now(), policyValue);
+      for (const name in headers) res.setHeader(name, headers[name] ?? '');
     }
     publish(decision, () => hash(key), o.shadow);
 

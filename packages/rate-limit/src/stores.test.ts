@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describeRedis, type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '@expresskit/testing';
 import fc from 'fast-check';
 import type { Cluster, Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { compilePolicies } from './policy.js';
 import { memoryStore } from './stores/memory.js';
 import { redisKey, redisStore } from './stores/redis.js';
@@ -115,6 +116,75 @@ describeRedis('redis', () => {
     expect(await client.script('EXISTS', SCRIPT_SHA)).toEqual([1]);
   });
 
+  it('uses the Redis clock (TIME): stores on app clocks skewed by hours agree, the state is in Redis time', async () => {
+    const client = server.client();
+    const a = redisStore({ client: server.client() });
+    const b = redisStore({ client: server.client() });
+    // T = 15 min. A store on the app's clock would admit one request, then see the +2 h TAT as debt.
+    const [policy] = compilePolicies({ name: 'p', limit: 4, window: '1h' });
+    if (!policy) throw new Error('no policy');
+    const key = randomUUID();
+    const real = Date.now();
+    const seen: Array<[boolean, number | undefined]> = [];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (const [store, skewMs] of [
+        [a, 7_200_000],
+        [b, 0],
+        [a, -7_200_000],
+        [b, 86_400_000],
+        [a, -86_400_000],
+      ] as const) {
+        vi.setSystemTime(real + skewMs);
+        const decision = await store.hit(key, [policy], 1, 'consume');
+        seen.push([decision.allowed, decision.policies[0]?.remaining]);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(seen).toEqual([
+      [true, 3],
+      [true, 2],
+      [true, 1],
+      [true, 0],
+      [false, 0],
+    ]);
+    const [seconds, micros] = await client.time();
+    const tat = Number(await client.get(`rl:{${key}}:p`));
+    const lead = tat - (Number(seconds) * 1_000_000 + Number(micros));
+    // 4 units of 15 min ahead of Redis's own clock (less the time this test took).
+    expect(lead).toBeLessThanOrEqual(3_600_000_000);
+    expect(lead).toBeGreaterThan(3_540_000_000);
+  });
+
+  it('one round trip per request: one EVALSHA for all policies, nothing else on the wire', async () => {
+    const client = server.client();
+    const store = redisStore({ client });
+    const policies = compilePolicies([
+      { name: 'a', limit: 10, window: '1s' },
+      { name: 'b', limit: 100, window: '1h' },
+      { name: 'c', limit: 1000, window: '1d', algorithm: 'fixed-window' },
+    ]);
+    await store.hit('warm-up', policies, 0, 'peek'); // connected, script loaded
+    const monitor = await server.client().monitor();
+    const commands: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua') commands.push(String(args[0]).toLowerCase());
+    });
+    try {
+      const key = randomUUID();
+      for (let i = 0; i < 4; i++) await store.hit(key, policies, 1, 'consume');
+      await store.hit(key, policies, 1, 'peek');
+      await store.hit(key, policies, 1, 'charge');
+      await client.echo('end-of-test');
+      const deadline = Date.now() + 20_000;
+      while (!commands.includes('echo') && Date.now() < deadline) await sleep(20);
+    } finally {
+      monitor.disconnect();
+    }
+    expect(commands).toEqual([...Array<string>(6).fill('evalsha'), 'echo']);
+  });
+
   it('uses the Redis clock: two stores agree whatever their local clocks say', async () => {
     const a = redisStore({ client: server.client() });
     const b = redisStore({ client: server.client() });
@@ -128,6 +198,9 @@ describeRedis('redis', () => {
   it('rejects bad options at creation', () => {
     expect(() => redisStore({ client: {} as never })).toThrow(
       new TypeError('redisStore: "client" must be an ioredis Redis or Cluster client'),
+    );
+    expect(() => redisStore({ client: server.client(), prefix: 'app{1}:' })).toThrow(
+      new TypeError('redisStore: "prefix" must not contain { or }, got "app{1}:"'),
     );
   });
 });

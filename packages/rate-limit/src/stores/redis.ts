@@ -11,7 +11,8 @@ export interface RedisStoreOptions {
    */
   client: Redis | Cluster;
   /**
-   * Prepended to every key: `<prefix>{<key>}:<policy>`.
+   * Prepended to every key: `<prefix>{<key>}:<policy>`. Must not contain `{` or `}` (the hash tag
+   * has to be the client key, or every client would share one Cluster slot).
    * @default 'rl:'
    */
   prefix?: string;
@@ -44,16 +45,28 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
   }
   const prefix = options.prefix ?? 'rl:';
   if (typeof prefix !== 'string') throw new TypeError(`redisStore: "prefix" must be a string, got ${typeof prefix}`);
+  if (/[{}]/.test(prefix)) {
+    // A brace in the prefix would become the hash tag: every client key in one Cluster slot.
+    throw new TypeError(`redisStore: "prefix" must not contain { or }, got ${JSON.stringify(prefix)}`);
+  }
+  /** Per policy list (the limiter passes the same array every time): the script arguments after operation and cost. */
+  const policyArgs = new WeakMap<readonly CompiledPolicy[], readonly number[]>();
+  const argsOf = (policies: readonly CompiledPolicy[]): readonly number[] => {
+    let args = policyArgs.get(policies);
+    if (args === undefined) {
+      args = policies.flatMap((p) => [p.algorithm === 'gcra' ? 0 : 1, p.intervalUs, p.toleranceUs]);
+      policyArgs.set(policies, args);
+    }
+    return args;
+  };
 
   return {
     name: 'redis',
     async hit(key: string, policies: readonly CompiledPolicy[], cost: number, operation: Operation): Promise<Decision> {
       if (DOWN.has(client.status)) throw new Error(`redisStore: the Redis connection is ${client.status}`);
-      const keys = policies.map((policy) => redisKey(prefix, key, policy.name));
-      const args: (string | number)[] = [OPERATIONS[operation], cost];
-      for (const policy of policies) {
-        args.push(policy.algorithm === 'gcra' ? 0 : 1, policy.intervalUs, policy.toleranceUs);
-      }
+      const head = redisKey(prefix, key, '');
+      const keys = policies.map((policy) => head + policy.name);
+      const args = [OPERATIONS[operation], cost, ...argsOf(policies)];
       let reply: unknown;
       try {
         reply = await client.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args);
