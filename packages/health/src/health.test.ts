@@ -157,19 +157,40 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
   });
 
   it('10 concurrent probes share one check run', async () => {
+    // The check finishes only once all 10 probes have arrived, and nothing is cached (cacheTtl 0):
+    // a single run can only come from coalescing, however slowly the requests arrive.
     let runs = 0;
-    const { app: server } = app({
+    let arrived = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const probes = health({
       started: true,
+      cacheTtl: 0,
+      timeout: '30s',
       checks: {
         'db:ping': async () => {
           runs++;
-          await new Promise((resolve) => setTimeout(resolve, 100));
+          await gate;
         },
       },
     });
+    routers.push(probes);
+    const server = express();
+    server.use((_req, _res, next) => {
+      arrived++;
+      next();
+      if (arrived === 10) setImmediate(release);
+    });
+    server.use(probes);
     const responses = await Promise.all(Array.from({ length: 10 }, () => probe(server, '/health/ready')));
-    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+    expect(responses.map((response) => [response.status, response.text])).toEqual(
+      Array(10).fill([200, '{"status":"pass"}']),
+    );
     expect(runs).toBe(1);
+    expect((await probe(server, '/health/ready')).status).toBe(200);
+    expect(runs).toBe(2);
   });
 
   it('answers a hanging check with a timeout failure', async () => {

@@ -3,6 +3,7 @@ import { parseDuration } from '@expresskit/core';
 import express, { type Request, type Response, type Router } from 'express';
 import { type CheckMap, type ProbeName, Probes } from './probes.js';
 import { HEALTH_CONTENT_TYPE, type HealthReport, httpStatus, renderHealth, type ServiceInfo } from './render.js';
+import type { HealthStatus } from './runner.js';
 
 export interface HealthOptions {
   /**
@@ -60,6 +61,13 @@ export interface HealthRouter extends Router {
   close(): void;
 }
 
+/** The public (undetailed) answers, serialised once. */
+const PUBLIC_BODIES: Record<HealthStatus, string> = {
+  pass: '{"status":"pass"}',
+  warn: '{"status":"warn"}',
+  fail: '{"status":"fail"}',
+};
+
 const DEFAULT_PATHS: Record<ProbeName, string> = {
   live: '/health/live',
   ready: '/health/ready',
@@ -81,16 +89,22 @@ export function health(options: HealthOptions = {}): HealthRouter {
         try {
           opts.onError(error, req, res);
         } catch {
-          if (!res.headersSent) send(res, 503, '{"status":"fail"}');
+          send(res, 503, PUBLIC_BODIES.fail);
         }
       });
     });
   }
 
   async function answer(probe: ProbeName, req: Request, res: Response): Promise<void> {
+    if (opts.details === false) {
+      // The common case: no authorisation to await and a body built once at creation.
+      const { status } = await probes.report(probe);
+      send(res, httpStatus(status), PUBLIC_BODIES[status]);
+      return;
+    }
     const [report, detailed] = await Promise.all([probes.report(probe), authorised(req)]);
-    const body = renderHealth(report, detailed, opts.service);
-    send(res, httpStatus(report.status), JSON.stringify(body));
+    const payload = detailed ? JSON.stringify(renderHealth(report, true, opts.service)) : PUBLIC_BODIES[report.status];
+    send(res, httpStatus(report.status), payload);
   }
 
   async function authorised(req: Request): Promise<boolean> {
@@ -169,7 +183,7 @@ function validate(options: HealthOptions) {
     onError:
       options.onError ??
       ((_error: unknown, _req: Request, res: Response) => {
-        send(res, 503, '{"status":"fail"}');
+        send(res, 503, PUBLIC_BODIES.fail);
       }),
   } as const;
 }

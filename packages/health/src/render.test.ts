@@ -62,6 +62,17 @@ describe('renderHealth', () => {
     expect(validate(body)).toBe(true);
   });
 
+  it("omits a passing check's output (draft-06: output is for fail and warn only)", () => {
+    const body = renderHealth(
+      { status: 'pass', output: undefined, results: [result({ output: 'all good', observedValue: 1 })] },
+      true,
+    );
+    expect(body).toEqual({
+      status: 'pass',
+      checks: { 'db:responseTime': [{ observedValue: 1, status: 'pass', time: '2026-11-24T03:00:00.000Z' }] },
+    });
+  });
+
   it('carries the probe output and no checks when none ran', () => {
     expect(renderHealth({ status: 'fail', output: 'shutting down', results: [] }, true)).toEqual({
       status: 'fail',

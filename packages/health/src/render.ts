@@ -81,6 +81,7 @@ function renderEntry(result: CheckResult): HealthCheckEntry {
   if (result.componentType !== undefined) entry.componentType = result.componentType;
   if (result.observedValue !== undefined) entry.observedValue = result.observedValue;
   if (result.observedUnit !== undefined) entry.observedUnit = result.observedUnit;
-  if (result.output !== undefined) entry.output = result.output;
+  // draft-06: output is "raw error output, in case of fail or warn states … SHOULD be omitted for pass".
+  if (result.output !== undefined && result.status !== 'pass') entry.output = result.output;
   return entry;
 }

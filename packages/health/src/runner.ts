@@ -139,13 +139,24 @@ export class CheckRunner {
   #result(entry: Entry): Promise<CheckResult> {
     if (entry.result && this.#clock.now() < entry.expires) return Promise.resolve(entry.result);
     if (entry.inflight) return entry.inflight;
-    const inflight = this.#execute(entry).then((result) => {
-      entry.result = result;
-      entry.expires = this.#clock.now() + entry.cacheTtl;
-      entry.inflight = undefined;
-      this.#onResult(result);
-      return result;
-    });
+    const inflight = this.#execute(entry).then(
+      (result) => {
+        entry.result = result;
+        entry.expires = this.#clock.now() + entry.cacheTtl;
+        entry.inflight = undefined;
+        try {
+          this.#onResult(result);
+        } catch {
+          // A reporting failure must not turn a finished check into a stuck or failed probe.
+        }
+        return result;
+      },
+      (error: unknown) => {
+        // Never keep a rejected run as the shared in-flight promise: the next probe tries again.
+        entry.inflight = undefined;
+        throw error;
+      },
+    );
     entry.inflight = inflight;
     return inflight;
   }
@@ -185,7 +196,7 @@ export class CheckRunner {
         status: 'fail',
         observedValue: undefined,
         observedUnit: undefined,
-        output: settled.error.message,
+        output: String(settled.error.message),
         error: settled.error,
       };
     }
@@ -194,8 +205,9 @@ export class CheckRunner {
       ...base,
       status: isStatus(outcome.status) ? outcome.status : 'pass',
       observedValue: outcome.observedValue,
-      observedUnit: outcome.observedUnit,
-      output: outcome.output,
+      // Only what health+json allows: a unit and an output are strings.
+      observedUnit: typeof outcome.observedUnit === 'string' ? outcome.observedUnit : undefined,
+      output: typeof outcome.output === 'string' ? outcome.output : undefined,
       error: undefined,
     };
   }
@@ -250,5 +262,12 @@ function isStatus(value: unknown): value is HealthStatus {
 
 function toError(value: unknown): Error {
   if (value instanceof Error) return value;
-  return new Error(typeof value === 'string' ? value : `check failed: ${String(value)}`);
+  if (typeof value === 'string') return new Error(value);
+  let text: string;
+  try {
+    text = String(value);
+  } catch {
+    text = Object.prototype.toString.call(value); // e.g. Object.create(null) has no toString
+  }
+  return new Error(`check failed: ${text}`);
 }

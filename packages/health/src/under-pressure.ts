@@ -85,17 +85,20 @@ export function underPressure(options: UnderPressureOptions = {}): UnderPressure
   // has run.
   const timer = setInterval(() => setImmediate(measure).unref(), opts.sampleInterval).unref();
 
+  // Built once: shedding must stay cheap exactly when the process is overloaded (an Error captures
+  // a stack trace). ProblemError is read-only, so every shed request can share it.
+  const problem = new ProblemError(503, {
+    type: problemType('unavailable'),
+    title: 'Service under pressure',
+    detail: 'The server is overloaded; retry later.',
+    headers: Object.freeze({ 'Retry-After': String(opts.retryAfter) }),
+  });
+
   const handler = function underPressureMiddleware(req: Request, res: Response, next: NextFunction): void {
     if (over.length === 0 || opts.exclude(req)) {
       next();
       return;
     }
-    const problem = new ProblemError(503, {
-      type: problemType('unavailable'),
-      title: 'Service under pressure',
-      detail: 'The server is overloaded; retry later.',
-      headers: { 'Retry-After': String(opts.retryAfter) },
-    });
     opts.onError(problem, req, res, next);
   };
 
