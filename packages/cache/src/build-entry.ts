@@ -2,6 +2,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import { formatCacheControl, type Lifetime, parseCacheControl, sharedLifetime } from './cache-control.js';
 import type { Captured } from './capture.js';
+import { parseHttpDate } from './conditional.js';
 import type { CacheEntry, StoredHeaders } from './entry.js';
 import { strongEtag } from './hash.js';
 import { parseVary } from './key.js';
@@ -38,7 +39,11 @@ export function buildEntry(
   now: number,
 ): Built {
   const directives = parseCacheControl(headerValue(captured.headers['cache-control']));
-  const lifetime = sharedLifetime(directives, policy.lifetime);
+  const expires = headerValue(captured.headers.expires);
+  const expiresAt = typeof expires === 'string' ? parseHttpDate(expires) : undefined;
+  // An invalid Expires (e.g. "0") means already expired (RFC 9111 §5.3).
+  const expiresIn = expires === undefined ? undefined : Math.max(0, (expiresAt ?? 0) - now);
+  const lifetime = sharedLifetime(directives, policy.lifetime, expiresIn);
   const varyAll = parseVary(headerValue(captured.headers.vary));
   const contentType = headerValue(captured.headers['content-type']);
   const reason = responseNotStorable(

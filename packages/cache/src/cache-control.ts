@@ -47,14 +47,16 @@ export interface Lifetime {
 
 /**
  * The lifetime of a response for a shared cache: the handler's own `s-maxage`, else its `max-age`,
- * else `defaults.ttl`; `stale-while-revalidate` / `stale-if-error` from the response, else the
- * defaults.
+ * else what its `Expires` leaves (`expiresIn`, ms), else `defaults.ttl`; `stale-while-revalidate` /
+ * `stale-if-error` from the response, else the defaults, and none with `must-revalidate`.
  */
-export function sharedLifetime(directives: Directives, defaults: Lifetime): Lifetime {
+export function sharedLifetime(directives: Directives, defaults: Lifetime, expiresIn?: number): Lifetime {
+  // RFC 9111 §5.2.2.2/§5.2.2.8: must-revalidate / proxy-revalidate forbid serving stale.
+  const noStale = directives.has('must-revalidate') || directives.has('proxy-revalidate');
   return {
-    ttl: deltaSeconds(directives, 's-maxage') ?? deltaSeconds(directives, 'max-age') ?? defaults.ttl,
-    swr: deltaSeconds(directives, 'stale-while-revalidate') ?? defaults.swr,
-    sie: deltaSeconds(directives, 'stale-if-error') ?? defaults.sie,
+    ttl: deltaSeconds(directives, 's-maxage') ?? deltaSeconds(directives, 'max-age') ?? expiresIn ?? defaults.ttl,
+    swr: noStale ? 0 : (deltaSeconds(directives, 'stale-while-revalidate') ?? defaults.swr),
+    sie: noStale ? 0 : (deltaSeconds(directives, 'stale-if-error') ?? defaults.sie),
   };
 }
 

@@ -69,8 +69,20 @@ describe('Cache-Control and lifetime', () => {
     ['max-age=30, s-maxage=300', { ttl: 300_000, swr: 0, sie: 0 }],
     ['max-age=10, stale-while-revalidate=20, stale-if-error=3600', { ttl: 10_000, swr: 20_000, sie: 3_600_000 }],
     ['max-age=abc', defaults],
+    ['max-age=10, must-revalidate, stale-if-error=60', { ttl: 10_000, swr: 0, sie: 0 }],
+    ['s-maxage=10, proxy-revalidate', { ttl: 10_000, swr: 0, sie: 0 }],
   ])('shared lifetime of %j', (header, expected) => {
     expect(sharedLifetime(parseCacheControl(header), defaults)).toEqual(expected);
+  });
+
+  it('uses what Expires leaves only without max-age / s-maxage', () => {
+    expect(sharedLifetime(parseCacheControl('public'), defaults, 30_000).ttl).toBe(30_000);
+    expect(sharedLifetime(parseCacheControl('max-age=5'), defaults, 30_000).ttl).toBe(5_000);
+    expect(sharedLifetime(parseCacheControl(''), { ttl: 60_000, swr: 1_000, sie: 0 }, 0)).toEqual({
+      ttl: 0,
+      swr: 1_000,
+      sie: 0,
+    });
   });
 
   it('formats the generated header', () => {

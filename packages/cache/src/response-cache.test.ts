@@ -143,6 +143,12 @@ describe.each(expressMajors)('responseCache on $name', ({ express }) => {
     ['a 404', (res: Response) => res.status(404).send('x'), 'status'],
     ['a 500', (res: Response) => res.status(500).send('x'), 'status'],
     ['max-age=0', (res: Response) => res.set('Cache-Control', 'public, max-age=0').send('x'), 'no-lifetime'],
+    [
+      'an Expires in the past',
+      (res: Response) => res.set('Expires', 'Thu, 01 Jan 1970 00:00:00 GMT').send('x'),
+      'no-lifetime',
+    ],
+    ['an invalid Expires', (res: Response) => res.set('Expires', '0').send('x'), 'no-lifetime'],
   ] as const)('never stores a response with %s', async (_name, send, reason) => {
     const { application, calls } = app((_req, res) => {
       send(res);
