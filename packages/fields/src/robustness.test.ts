@@ -44,8 +44,8 @@ const table: Array<{ name: string; query: string; status: number; body: unknown 
   { name: 'unbalanced parenthesis', query: 'fields=item(id', status: 400, body: { rule: 'syntax', offset: 7 } },
   { name: 'lone closing parenthesis', query: 'fields=)', status: 400, body: { rule: 'syntax', offset: 0 } },
   { name: 'dangling escape', query: 'fields=item%5C', status: 400, body: { rule: 'syntax', offset: 4 } },
-  // Node's HTTP parser answers 431 for a request head over 16 KB before Express sees it.
-  { name: '100 KB mask (Node answers 431)', query: `fields=${'a,'.repeat(50_000)}`, status: 431, body: null },
+  // A 100 KB mask cannot reach Express: Node refuses a request head over 16 KB (a 431 on Node 20, a
+  // reset connection on Node 24). The pure API test below takes it; over HTTP, 12 KB is the most.
   {
     name: '12 KB mask',
     query: `fields=${'a,'.repeat(6_000)}`,
@@ -84,7 +84,7 @@ describe.each(expressMajors)('hostile masks on $name', ({ express }) => {
     const res = await request(app).get(`/?${query}`);
     expect(res.status).toBe(status);
     if (status === 200) expect(res.body).toEqual(JSON.parse(JSON.stringify(expected)));
-    else if (status === 400) {
+    else {
       expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
       expect(res.body).toMatchObject({ status: 400, parameter: 'fields', ...(expected as object) });
     }
