@@ -159,6 +159,18 @@ describe.each(expressMajors)('request metrics on $name', ({ express }) => {
     expect(second.registry.getMetricsAsArray().map((metric) => metric.name)).toEqual(names);
   });
 
+  it('passes requests through untouched after close()', async () => {
+    const m = create();
+    const app = express();
+    app.use(m.middleware);
+    app.get('/a', (_req, res) => {
+      res.send('a');
+    });
+    m.close();
+    await request(app).get('/a').expect(200, 'a');
+    expect(m.registry.getMetricsAsArray()).toEqual([]);
+  });
+
   it('uses the registry it is given', () => {
     const registry = new Registry();
     const m = create({ registry });

@@ -8,6 +8,7 @@ import { methodLabel, statusLabel } from './labels.js';
 import { type MetricsOptions, OVERFLOW_ROUTE, resolveOptions, UNMATCHED_ROUTE } from './options.js';
 import { routeTemplate, trackRoute } from './route.js';
 import { Series } from './series.js';
+import { contentLength, countResponseBytes } from './sizes.js';
 
 type Next = (err?: unknown) => void;
 
@@ -25,12 +26,6 @@ export interface Metrics {
 const SCRAPE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 /** Status label of a request whose connection closed before the response was complete. */
 const ABORTED_STATUS = '499';
-
-function contentLength(value: number | string | readonly string[] | undefined): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  const length = typeof text === 'number' ? text : Number(text);
-  return text !== undefined && text !== '' && Number.isSafeInteger(length) && length >= 0 ? length : undefined;
-}
 
 /**
  * Prometheus metrics for an Express app: request duration by method, route template and status,
@@ -96,11 +91,12 @@ export function metrics(options: MetricsOptions = {}): Metrics {
   if (resolved.cluster === 'worker') cleanups.push(answerPrimary(registry));
 
   const guard = series.guard('http_server_request_duration_seconds');
+  let closed = false;
   /** Requests this instance records; a second pass (the middleware also mounted in a sub-app) only instruments. */
   const recording = new WeakSet<IncomingMessage>();
 
   const middleware = function metricsMiddleware(req: IncomingMessage, res: ServerResponse, next: Next): void {
-    if (scrapeRequests.has(req) || recording.has(req)) {
+    if (closed || scrapeRequests.has(req) || recording.has(req)) {
       trackRoute(req); // in a mounted sub-app: instrument its router too
       next();
       return;
@@ -110,29 +106,7 @@ export function metrics(options: MetricsOptions = {}): Metrics {
     const method = methodLabel(req.method);
     active.inc({ [methodName]: method });
     trackRoute(req);
-    let responseBytes = 0;
-    if (responseSize) {
-      const write = res.write;
-      const end = res.end;
-      const count = (chunk: unknown, encoding: unknown): void => {
-        if (typeof chunk === 'string') {
-          responseBytes += Buffer.byteLength(
-            chunk,
-            typeof encoding === 'string' ? (encoding as BufferEncoding) : 'utf8',
-          );
-        } else if (chunk instanceof Uint8Array) {
-          responseBytes += chunk.byteLength;
-        }
-      };
-      res.write = function countedWrite(this: ServerResponse, ...args: Parameters<ServerResponse['write']>) {
-        count(args[0], args[1]);
-        return write.apply(this, args);
-      } as ServerResponse['write'];
-      res.end = function countedEnd(this: ServerResponse, ...args: unknown[]) {
-        if (typeof args[0] !== 'function') count(args[0], args[1]);
-        return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
-      } as ServerResponse['end'];
-    }
+    const responseBytes = responseSize ? countResponseBytes(res) : undefined;
 
     let recorded = false;
     const record = (): void => {
@@ -151,7 +125,7 @@ export function metrics(options: MetricsOptions = {}): Metrics {
         const size = contentLength(req.headers['content-length']);
         if (size !== undefined) requestSize.observe(labels, size);
       }
-      if (responseSize && req.method !== 'HEAD') responseSize.observe(labels, responseBytes);
+      if (responseSize && responseBytes && req.method !== 'HEAD') responseSize.observe(labels, responseBytes());
     };
     res.once('finish', record);
     res.once('close', record);
@@ -166,7 +140,6 @@ export function metrics(options: MetricsOptions = {}): Metrics {
     return [...families, ...own.filter((family) => !names.has(family.name))];
   };
 
-  let closed = false;
   return {
     middleware,
     handler: createHandler({ options: resolved, collect, scrapeDuration }),
