@@ -54,6 +54,8 @@ export type CacheEvent =
       tags?: readonly string[];
       keys?: readonly string[];
       prefix?: string;
+      /** `true` when everything was invalidated (`invalidate({ all: true })`, or L1 flushed). */
+      all?: boolean;
       /** `true` when the invalidation arrived from another instance over the bus. */
       remote: boolean;
     }
