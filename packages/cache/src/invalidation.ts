@@ -9,6 +9,8 @@ export interface InvalidateSelector {
   keys?: readonly string[];
   /** A key prefix; one starting with `/` is a path prefix (`'/products'` matches `GET /products…`). */
   prefix?: string;
+  /** Everything (L1 of every instance and the whole L2 namespace). */
+  all?: boolean;
 }
 
 const cacheChannel = channel(CHANNELS.cache);
@@ -35,6 +37,7 @@ export function toInvalidation(selector: InvalidateSelector): Invalidation {
     ...(selector.tags ? { tags: [...selector.tags] } : {}),
     ...(selector.keys ? { keys: [...selector.keys] } : {}),
     ...(prefix === undefined ? {} : { prefix }),
+    ...(selector.all === true ? { all: true } : {}),
   };
 }
 
