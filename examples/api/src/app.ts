@@ -1,0 +1,114 @@
+import { redisStore as cacheRedisStore, etag, type ResponseCache, responseCache } from '@expresskit/cache';
+import { fields } from '@expresskit/fields';
+import { type HealthRouter, health, redisCheck, underPressure } from '@expresskit/health';
+import { metrics } from '@expresskit/metrics';
+import {
+  rateLimit,
+  memoryStore as rateLimitMemoryStore,
+  redisStore as rateLimitRedisStore,
+} from '@expresskit/rate-limit';
+import compression from 'compression';
+import express, { type Express } from 'express';
+import type { Cluster, Redis } from 'ioredis';
+import { type Catalog, createCatalog } from './catalog/catalog.js';
+import type { Config } from './config.js';
+import type { Database } from './db/sqlite.js';
+import { categoryRoutes } from './http/categories.js';
+import { JSON_TYPES, type Logger, notFound, problemHandler } from './http/errors.js';
+import { productRoutes } from './http/products.js';
+
+export interface AppDeps {
+  /** A seeded catalog database (`openCatalogDatabase()`); stays the caller's to close. */
+  db: Database;
+  config: Config;
+  /**
+   * A Redis (or Cluster) client when running several instances: it carries the rate-limit
+   * counters, the cache's L2 and invalidation bus, and a readiness check. Stays the caller's to
+   * close. @default undefined (everything in memory)
+   */
+  redis?: Redis | Cluster | undefined;
+  /** The clock (epoch ms) for timestamps, cursors, the cache and the memory rate limiter. @default Date.now */
+  now?: () => number;
+  /** Receives unexpected errors (500s). @default console */
+  logger?: Logger;
+}
+
+export interface CatalogApp {
+  /** The Express app; not listening (`server.ts` or a test decides where). */
+  app: Express;
+  /** The probes' controls: `markStarted()`, `markShuttingDown()` (used by `gracefulShutdown`). */
+  health: HealthRouter;
+  cache: ResponseCache;
+  catalog: Catalog;
+  /** Releases what the app created: cache bus, rate-limit store, metric subscriptions, monitors. */
+  close(): Promise<void>;
+}
+
+/** The catalog API: every expresskit package plus compression, wired in the order that matters. */
+export function createApp({ db, config, redis, now = Date.now, logger = console }: AppDeps): CatalogApp {
+  const catalog = createCatalog(db, now);
+
+  const cache = responseCache({
+    store: redis ? cacheRedisStore({ client: redis }) : undefined,
+    now,
+  });
+  const rateLimitStore = redis ? rateLimitRedisStore({ client: redis }) : rateLimitMemoryStore({ clock: now });
+  const observability = metrics(config.metricsToken ? { auth: { bearer: config.metricsToken } } : {});
+  const probes = health({
+    checks: {
+      'catalog:query': () => void catalog.hasCategory('kitchen'),
+      ...(redis ? { 'redis:responseTime': redisCheck(redis) } : {}),
+    },
+    // Startup is over once the cache listens for invalidations from other instances: before that
+    // this instance could serve entries that another one has already invalidated.
+    startupChecks: { 'cache:invalidationBus': () => cache.ready },
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false); // etag() and the cache send strong ETags; Express's weak ones would be noise on errors
+  app.set('query parser', 'simple'); // Express 5's default, spelled out: no nested objects from ?a[b]=c
+
+  // 1. Metrics first, so every request is measured (probes and 404s included); scrapes are not counted.
+  app.use(observability.middleware);
+  // 2. Compression before everything that sends bodies; the cache serves its stored br/gzip variants
+  //    itself (and compression leaves an encoded response alone), so a hit is never recompressed.
+  app.use(compression({ threshold: 1024 }));
+  app.get('/metrics', observability.handler);
+  // 3. Probes before load shedding and rate limiting: Kubernetes must always get an answer.
+  app.use(probes);
+  // 4. Shed load (503) before doing any work when the event loop is saturated.
+  app.use(underPressure({ maxEventLoopDelay: '1s' }));
+  // 5. Rate limit the API routes: one quota per client IP, shared by all instances through Redis.
+  app.use(
+    rateLimit({
+      policies: { name: 'per-minute', limit: config.rateLimit, window: '1m' },
+      store: rateLimitStore,
+      // Redis down: keep limiting per instance rather than not at all.
+      onStoreError: 'fallback',
+    }),
+  );
+  app.use(express.json({ limit: '16kb', type: JSON_TYPES }));
+  // 6. Field selection rewrites res.json bodies, before etag() and the cache hash them.
+  app.use(fields());
+  app.use(etag());
+
+  app.use('/products', productRoutes({ catalog, cache, cursorSecret: config.cursorSecret, now }));
+  app.use('/categories', categoryRoutes({ catalog, cache }));
+
+  app.use(notFound);
+  app.use(problemHandler(logger));
+
+  return {
+    app,
+    health: probes,
+    cache,
+    catalog,
+    async close() {
+      await cache.close();
+      await rateLimitStore.close();
+      observability.close();
+      probes.close();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { createSchema } from './schema.js';
+import { type SeedOptions, seedCatalog } from './seed.js';
+import { type Database, openDatabase } from './sqlite.js';
+
+/** A new in-memory catalog database with the schema and the deterministic seed. */
+export async function openCatalogDatabase(options: SeedOptions = {}): Promise<Database> {
+  const db = await openDatabase();
+  createSchema(db);
+  seedCatalog(db, options);
+  return db;
+}

@@ -1,0 +1,133 @@
+import { type ResponseCache, requireIfMatch, strongEtag } from '@expresskit/cache';
+import { ProblemError, sendProblem } from '@expresskit/core';
+import { paginate } from '@expresskit/pagination';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
+import { parseNewProduct, parseProductChanges } from '../catalog/body.js';
+import type { Catalog } from '../catalog/catalog.js';
+import { invalidParameter } from '../catalog/problems.js';
+import {
+  ITEM_PARAMETERS,
+  LIST_PARAMETERS,
+  parseProductFilter,
+  rejectUnknownParameters,
+  sortFromQuery,
+} from '../catalog/query.js';
+import type { Product, ProductFilter } from '../catalog/types.js';
+import { requireJsonBody } from './errors.js';
+
+export interface ProductRoutesOptions {
+  catalog: Catalog;
+  cache: ResponseCache;
+  cursorSecret: string;
+  now: () => number;
+}
+
+/** Cache tags: one per product, one for every list page, one for `/categories` (product counts). */
+export const tags = {
+  product: (id: number): string => `product:${id}`,
+  lists: 'products',
+  categories: 'categories',
+} as const;
+
+/**
+ * The entity tag of a product: the strong hash of its JSON, exactly the bytes `GET /products/:id`
+ * sends, so it equals the `ETag` that the cache computes for that response. Writes recompute it
+ * from the current row to check `If-Match`; there is no version column to keep in step.
+ */
+export function productEtag(product: Product): string {
+  return strongEtag(JSON.stringify(product));
+}
+
+/** `GET/POST /products`, `GET/PATCH/DELETE /products/:id`. */
+export function productRoutes({ catalog, cache, cursorSecret, now }: ProductRoutesOptions): Router {
+  const router = Router();
+  // The validated filters of a list request, from `checkListQuery` to `listProducts`.
+  const filters = new WeakMap<Request, ProductFilter>();
+
+  const checkListQuery: RequestHandler = (req, _res, next) => {
+    rejectUnknownParameters(req.query, LIST_PARAMETERS);
+    filters.set(req, parseProductFilter(req.query));
+    next();
+  };
+
+  const checkItemQuery: RequestHandler = (req, _res, next) => {
+    rejectUnknownParameters(req.query, ITEM_PARAMETERS);
+    next();
+  };
+
+  const pages = paginate({
+    mode: 'cursor',
+    secret: cursorSecret,
+    defaultLimit: 20,
+    maxLimit: 100,
+    sort: (req) => sortFromQuery(req.query),
+    // Cursors are bound to what selects and orders the rows, not to `fields`/`exclude`: a client
+    // may change the fields it wants between pages without starting over.
+    bind: ['category', 'min_price', 'max_price', 'sort'],
+    now,
+  });
+
+  const listProducts: RequestHandler = (req, res) => {
+    if (req.pagination.mode !== 'cursor') throw new Error('products: the paginator must be in cursor mode');
+    const page = req.pagination;
+    const rows = catalog.listProducts(filters.get(req) ?? {}, {
+      where: page.where(),
+      orderBy: page.orderBy(),
+      fetch: page.fetch,
+    });
+    res.paginate(rows); // sends { data, pagination, links } and the Link header
+  };
+
+  const getProduct: RequestHandler = (req, res) => {
+    const product = findProduct(catalog, req, res);
+    if (!product) return;
+    res.cacheTags(tags.product(product.id)).json(product);
+  };
+
+  const createProduct: RequestHandler = async (req, res) => {
+    const product = catalog.createProduct(parseNewProduct(req.body, catalog.hasCategory));
+    await cache.invalidate({ tags: [tags.lists, tags.categories] });
+    res.status(201).location(`${req.baseUrl}/${product.id}`).set('ETag', productEtag(product)).json(product);
+  };
+
+  const updateProduct: RequestHandler = async (req, res) => {
+    const current = findProduct(catalog, req, res);
+    // sql.js runs in this thread and nothing below awaits before the write, so no other request
+    // can change the row between this check and the update (no lost update).
+    if (!current || !res.precondition({ etag: productEtag(current) })) return;
+    const updated = catalog.updateProduct(current.id, parseProductChanges(req.body, catalog.hasCategory));
+    if (!updated) throw new Error(`products: product ${current.id} vanished during its update`);
+    await cache.invalidate({ tags: [tags.product(current.id), tags.lists, tags.categories] });
+    res.set('ETag', productEtag(updated)).json(updated);
+  };
+
+  const deleteProduct: RequestHandler = async (req, res) => {
+    const current = findProduct(catalog, req, res);
+    if (!current || !res.precondition({ etag: productEtag(current) })) return;
+    catalog.deleteProduct(current.id);
+    await cache.invalidate({ tags: [tags.product(current.id), tags.lists, tags.categories] });
+    res.status(204).end();
+  };
+
+  const listCache = cache.with({ ttl: '5m', tags: [tags.lists] });
+  const itemCache = cache.with({ ttl: '5m' });
+
+  router.get('/', checkListQuery, listCache, pages, listProducts);
+  router.post('/', requireJsonBody, createProduct);
+  router.get('/:id', checkItemQuery, itemCache, getProduct);
+  // If-Match is required (428 without it): clients must prove they saw the current version.
+  router.patch('/:id', requireIfMatch(), requireJsonBody, updateProduct);
+  router.delete('/:id', requireIfMatch(), deleteProduct);
+  return router;
+}
+
+/** The product named by `:id`, or `undefined` after answering 400 (malformed id) or 404. */
+function findProduct(catalog: Catalog, req: Request, res: Response): Product | undefined {
+  const raw = String(req.params.id);
+  if (!/^[1-9]\d{0,14}$/.test(raw)) {
+    throw invalidParameter('path', 'id', 'integer', `The product id must be a positive integer, got "${raw}"`);
+  }
+  const product = catalog.getProduct(Number(raw));
+  if (!product) sendProblem(res, new ProblemError(404, { detail: `Product ${raw} does not exist` }));
+  return product;
+}
