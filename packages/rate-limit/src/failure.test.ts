@@ -5,6 +5,7 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StoreErrorPolicy } from './guard.js';
 import { rateLimit } from './rate-limit.js';
+import { memoryStore } from './stores/memory.js';
 import { redisStore } from './stores/redis.js';
 
 /** Generous bound on one request while Redis is down: the store timeout is 250 ms. */
@@ -44,6 +45,8 @@ describeRedis('store failure: Redis stopped mid-test, then started again', () =>
           store: redisStore({ client: redis }),
           key: () => key,
           onStoreError,
+          // A frozen clock for the fallback store: its headers are exact however slow the machine is.
+          ...(onStoreError === 'fallback' ? { fallbackStore: memoryStore({ clock: () => 1_700_000_000_000 }) } : {}),
           storeTimeout: '250ms',
           breaker: { failures: 2, probeInterval: '200ms' },
         }),

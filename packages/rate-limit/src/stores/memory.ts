@@ -43,7 +43,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): RateLimitStore {
       const stored = policies.map((policy) => entry?.get(policy.name));
       const { decision, writes } = decide(policies, stored, now, cost, operation);
       if (writes.some((write) => write !== undefined)) {
-        const next: Entry = new Map(entry);
+        // Updated in place (the decision is already made; nothing else runs in between).
+        const next: Entry = entry ?? new Map();
         for (const [i, write] of writes.entries()) {
           const name = policies[i]?.name;
           if (write === undefined || name === undefined) continue;
