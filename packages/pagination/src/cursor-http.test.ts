@@ -61,6 +61,13 @@ describe.each(expressMajors)('cursor mode on $name', ({ express }) => {
     const back = await request(app).get(`/items?before=${prev}&limit=3`).set('Host', 'h');
     expect(back.body.data.map((row: { id: number }) => row.id)).toEqual([1, 2, 3]);
     expect(back.body.pagination).toMatchObject({ has_more: false, prev_cursor: null });
+    const backNext = back.body.pagination.next_cursor as string;
+    expect(back.headers.link).toBe(
+      `<http://h/items?limit=3>; rel="first", <http://h/items?cursor=${backNext}&limit=3>; rel="next"`,
+    );
+    expect(back.body.links.self).toBe(`http://h/items?before=${prev}&limit=3`);
+    const forwardAgain = await request(app).get(`/items?cursor=${backNext}&limit=3`);
+    expect(forwardAgain.body.data.map((row: { id: number }) => row.id)).toEqual([4, 5, 6]);
   });
 
   it('adds X-Total-Count and total only when the handler gives one', async () => {

@@ -60,6 +60,8 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
   const owned = ownedParams(config.mode, config.names);
   const bindNames = typeof config.bind === 'function' || config.bind === undefined ? undefined : new Set(config.bind);
   const signingKey = config.secrets[0];
+  const fixedSort = typeof config.sort === 'function' ? undefined : config.sort;
+  const fixedReverse = fixedSort === undefined ? undefined : reverseSort(fixedSort);
 
   function cursorPagination(
     req: Request,
@@ -68,6 +70,7 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
   ): [CursorPagination, RequestState] {
     const sort =
       typeof config.sort === 'function' ? normaliseSort(config.sort(req), config.tiebreaker, 'paginate') : config.sort;
+    const reversed = sort === fixedSort ? fixedReverse : undefined;
     const binding = bindingHash(bindingOf(req, params, sort, config, owned, bindNames));
     let values: CursorValue[] | undefined;
     if (query.token !== undefined) {
@@ -77,7 +80,7 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
         throw invalidParameter(parameter, 'cursor-format', `"${parameter}" does not fit this sort order`);
       }
     }
-    const order = query.direction === 'before' ? reverseSort(sort) : sort;
+    const order = query.direction === 'before' ? (reversed ?? reverseSort(sort)) : sort;
     const pagination: CursorPagination = {
       mode: 'cursor',
       limit: query.limit,

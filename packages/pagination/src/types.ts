@@ -41,7 +41,10 @@ export type Pagination = OffsetPagination | CursorPagination;
 
 /** What the handler may add to a page. */
 export interface PageMeta {
-  /** Total number of items, when known: adds `X-Total-Count`, `total` and, in offset mode, the `last` link. */
+  /**
+   * Total number of items, when known: adds `X-Total-Count`, `total` and, in offset mode,
+   * `total_pages` and the `last` link. @default undefined (no total: no `COUNT` needed)
+   */
   total?: number;
 }
 
