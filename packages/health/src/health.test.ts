@@ -260,6 +260,18 @@ describe.each(expressMajors)('health() on $name', ({ express }) => {
     expect(response.text).toBe('probe failed: token store down');
   });
 
+  it('answers publicly when the details authoriser does not settle within the timeout', async () => {
+    const { app: server } = app({
+      started: true,
+      timeout: '100ms',
+      details: () => new Promise<boolean>(() => {}),
+      checks: { 'db:ping': () => ({ observedValue: 1 }) },
+    });
+    const response = await probe(server, '/health/ready');
+    expect(response.status).toBe(200);
+    expect(response.text).toBe('{"status":"pass"}');
+  });
+
   it('answers 503 fail by default when the probe itself fails', async () => {
     const { app: server } = app({ started: true, details: () => Promise.reject(new Error('nope')) });
     const response = await probe(server, '/health/live');

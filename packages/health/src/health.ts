@@ -34,7 +34,8 @@ export interface HealthOptions {
   cacheTtl?: number | string;
   /**
    * Whether a request may see details (checks, observed values, error output). `true` shows them
-   * to everyone; a function authorises per request (e.g. an internal token header).
+   * to everyone; a function authorises per request (e.g. an internal token header). A promise
+   * that has not settled after `timeout` counts as `false`; one that rejects goes to `onError`.
    * @default false (the body is `{"status":"pass"}` and nothing else)
    */
   details?: boolean | ((req: Request) => boolean | Promise<boolean>);
@@ -107,8 +108,24 @@ export function health(options: HealthOptions = {}): HealthRouter {
     send(res, httpStatus(report.status), payload);
   }
 
-  async function authorised(req: Request): Promise<boolean> {
-    return typeof opts.details === 'function' ? (await opts.details(req)) === true : opts.details;
+  function authorised(req: Request): boolean | Promise<boolean> {
+    if (typeof opts.details !== 'function') return opts.details;
+    const verdict = opts.details(req);
+    if (typeof verdict !== 'object' || verdict === null) return verdict === true;
+    // An authoriser that never settles must not hang the probe: after `timeout` the answer is public.
+    return new Promise<boolean>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(false), opts.timeout).unref();
+      Promise.resolve(verdict).then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value === true);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   const all = [opts.checks, opts.startupChecks, opts.liveChecks].flatMap((map) => Object.values(map));

@@ -56,6 +56,17 @@ function startFixture(env: Record<string, string>): Promise<Fixture> {
   });
 }
 
+/** Waits until the fixture reported `name` (e.g. `shutdown`: the signal was handled). */
+async function waitForEvent(fixture: Fixture, name: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!fixture.events.some((event) => event.event === name)) {
+    if (Date.now() > until) throw new Error(`the fixture did not report "${name}" in ${ms} ms: ${fixture.stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const seen = (fixture: Fixture, name: string): boolean => fixture.events.some((event) => event.event === name);
+
 interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -84,7 +95,7 @@ const closed = (socket: Socket): Promise<void> =>
 
 describe.each(['express4', 'express'])('gracefulShutdown of a real child process (%s)', (expressPackage) => {
   it('on SIGTERM fails readiness, keeps serving for the delay, drains in-flight and keep-alive requests, runs hooks, exits 0', async () => {
-    const fixture = await startFixture({ EXPRESS_PACKAGE: expressPackage, DELAY: '500', TIMEOUT: '10000' });
+    const fixture = await startFixture({ EXPRESS_PACKAGE: expressPackage, DELAY: '1000', TIMEOUT: '10000' });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
     try {
       // An idle keep-alive connection, and three slow requests in flight on keep-alive connections.
@@ -92,18 +103,20 @@ describe.each(['express4', 'express'])('gracefulShutdown of a real child process
       expect(idle.body).toBe('fast');
       const idleClosed = closed(idle.socket);
       expect((await get(fixture.port, '/health/ready')).status).toBe(200);
-      const slow = Array.from({ length: 3 }, () => get(fixture.port, '/slow?ms=1200', agent));
+      const slow = Array.from({ length: 3 }, () => get(fixture.port, '/slow?ms=1800', agent));
       await new Promise((resolve) => setTimeout(resolve, 200));
 
       const signalled = Date.now();
       fixture.child.kill('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await waitForEvent(fixture, 'shutdown');
+      // Within the delay: readiness fails, liveness passes, new connections are still served.
       const ready = await get(fixture.port, '/health/ready');
       expect(ready.status).toBe(503);
       expect(ready.body).toBe('{"status":"fail"}');
       expect((await get(fixture.port, '/health/live')).status).toBe(200);
       const fresh = await get(fixture.port, '/fast');
       expect([fresh.status, fresh.body]).toEqual([200, 'fast']);
+      expect(seen(fixture, 'beforeShutdown')).toBe(false);
 
       const answers = await Promise.all(slow);
       expect(answers.map((answer) => [answer.status, answer.body, answer.headers.connection])).toEqual(
@@ -114,10 +127,11 @@ describe.each(['express4', 'express'])('gracefulShutdown of a real child process
 
       const exit = await fixture.exited;
       expect(exit.code).toBe(0);
-      expect(exit.at - signalled).toBeGreaterThanOrEqual(500);
+      expect(exit.at - signalled).toBeGreaterThanOrEqual(1000);
       expect(exit.at - signalled).toBeLessThan(10_000);
       expect(fixture.events.map((event) => event.event)).toEqual([
         'listening',
+        'shutdown',
         'beforeShutdown',
         'slow-finished',
         'slow-finished',
@@ -125,7 +139,7 @@ describe.each(['express4', 'express'])('gracefulShutdown of a real child process
         'onShutdown',
       ]);
       const before = fixture.events.find((event) => event.event === 'beforeShutdown');
-      expect((before?.at ?? 0) - signalled).toBeGreaterThanOrEqual(500);
+      expect((before?.at ?? 0) - signalled).toBeGreaterThanOrEqual(1000);
       expect(fixture.stderr()).toBe('');
     } finally {
       agent.destroy();
@@ -142,14 +156,19 @@ describe('gracefulShutdown hard deadline', () => {
     expect(exit.code).toBe(1);
     expect(exit.at - signalled).toBeGreaterThanOrEqual(1450);
     expect(exit.at - signalled).toBeLessThan(6000);
-    expect(fixture.events.map((event) => event.event)).toEqual(['listening', 'beforeShutdown', 'onShutdown']);
+    expect(fixture.events.map((event) => event.event)).toEqual([
+      'listening',
+      'shutdown',
+      'beforeShutdown',
+      'onShutdown',
+    ]);
     expect(fixture.stderr()).toBe('gracefulShutdown: hard deadline of 1500 ms passed, forcing exit\n');
   });
 
   it('exits at once with code 1 on a second signal during the delay', async () => {
     const fixture = await startFixture({ DELAY: '20000', TIMEOUT: '30000' });
     fixture.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitForEvent(fixture, 'shutdown');
     expect((await get(fixture.port, '/health/ready')).status).toBe(503);
     const signalled = Date.now();
     fixture.child.kill('SIGINT');
@@ -157,16 +176,27 @@ describe('gracefulShutdown hard deadline', () => {
     expect(exit.code).toBe(1);
     expect(exit.at - signalled).toBeLessThan(5000);
     expect(fixture.stderr()).toBe('gracefulShutdown: second SIGINT while shutting down, exiting now\n');
-    expect(fixture.events.map((event) => event.event)).toEqual(['listening']);
+    expect(fixture.events.map((event) => event.event)).toEqual(['listening', 'shutdown']);
   });
 
   it('destroys a request that never ends at the deadline', async () => {
     const fixture = await startFixture({ DELAY: '0', TIMEOUT: '1000' });
-    const hanging = get(fixture.port, '/slow?ms=60000').catch((error: NodeJS.ErrnoException) => error.code);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const hanging = get(fixture.port, '/slow?ms=60000&tell=1').catch((error: NodeJS.ErrnoException) => error.code);
+    await waitForEvent(fixture, 'slow-started'); // in the handler, not merely in the accept backlog
+    const signalled = Date.now();
     fixture.child.kill('SIGTERM');
     expect(await hanging).toBe('ECONNRESET');
-    expect((await fixture.exited).code).toBe(1);
+    const exit = await fixture.exited;
+    expect(exit.code).toBe(1);
+    expect(exit.at - signalled).toBeGreaterThanOrEqual(950);
+    // (onShutdown may or may not get to start once the destroyed connections let the server close:
+    // the exit does not wait for it.)
+    expect(fixture.events.map((event) => event.event).slice(0, 4)).toEqual([
+      'listening',
+      'slow-started',
+      'shutdown',
+      'beforeShutdown',
+    ]);
   });
 });
 
