@@ -82,7 +82,12 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
         log.record(invalidation);
         void tiered.invalidate(invalidation, true);
       },
-      onConnect: () => void tiered.flushL1(),
+      onConnect: () => {
+        // Pub/sub loses what was published while disconnected: forget everything local.
+        publish({ type: 'invalidate', all: true, remote: true });
+        log.record({ all: true });
+        void tiered.flushL1();
+      },
       onError: (error) => publish({ type: 'error', route: undefined, operation: 'bus', error }),
     });
   }
