@@ -171,6 +171,21 @@ describe.each(expressMajors)('request metrics on $name', ({ express }) => {
     expect(m.registry.getMetricsAsArray()).toEqual([]);
   });
 
+  it('rejects a registry that already holds its series, leaving the registry as it was', () => {
+    const registry = new Registry();
+    create({ registry });
+    const names = registry.getMetricsAsArray().map((metric) => metric.name);
+    expect(() => metrics({ registry, defaultMetrics: false })).toThrow(
+      new TypeError(
+        'metrics: "registry" already holds a metric named expresskit_metrics_label_overflow_total; use one metrics() per registry or another "prefix"',
+      ),
+    );
+    const other = new Registry();
+    create({ registry: other, defaultMetrics: true, prefix: 'a_' });
+    expect(() => metrics({ registry: other, defaultMetrics: true, prefix: 'b_', channels: false })).not.toThrow();
+    expect(registry.getMetricsAsArray().map((metric) => metric.name)).toEqual(names);
+  });
+
   it('uses the registry it is given', () => {
     const registry = new Registry();
     const m = create({ registry });

@@ -78,7 +78,20 @@ export function metrics(options: MetricsOptions = {}): Metrics {
   const cleanups: Array<() => void> = [() => series.remove()];
   if (resolved.defaultMetrics) {
     const before = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
-    collectDefaultMetrics({ register: registry, prefix: resolved.prefix });
+    const removeAdded = (): void => {
+      for (const metric of registry.getMetricsAsArray()) {
+        if (!before.has(metric.name)) registry.removeSingleMetric(metric.name);
+      }
+    };
+    try {
+      collectDefaultMetrics({ register: registry, prefix: resolved.prefix });
+    } catch (error) {
+      removeAdded();
+      series.remove();
+      throw new TypeError(
+        `metrics: "registry" already holds prom-client's default metrics (${String((error as Error).message)}); pass defaultMetrics: false`,
+      );
+    }
     const added = registry
       .getMetricsAsArray()
       .map((metric) => metric.name)

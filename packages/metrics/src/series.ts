@@ -38,14 +38,29 @@ export class Series {
     return guard;
   }
 
+  /** Registers a metric; a name the registry already holds is a configuration error. */
+  #add<T>(name: string, create: (fullName: string) => T): T {
+    const fullName = this.name(name);
+    if (this.#registry.getSingleMetric(fullName) !== undefined) {
+      this.remove();
+      throw new TypeError(
+        `metrics: "registry" already holds a metric named ${fullName}; use one metrics() per registry or another "prefix"`,
+      );
+    }
+    const metric = create(fullName);
+    this.#created.push(fullName);
+    return metric;
+  }
+
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
-    this.#created.push(this.name(name));
-    return new Counter({ name: this.name(name), help, labelNames, registers: [this.#registry] });
+    return this.#add(
+      name,
+      (fullName) => new Counter({ name: fullName, help, labelNames, registers: [this.#registry] }),
+    );
   }
 
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
-    this.#created.push(this.name(name));
-    return new Gauge({ name: this.name(name), help, labelNames, registers: [this.#registry] });
+    return this.#add(name, (fullName) => new Gauge({ name: fullName, help, labelNames, registers: [this.#registry] }));
   }
 
   histogram<L extends string>(
@@ -54,14 +69,11 @@ export class Series {
     labelNames: readonly L[],
     buckets: readonly number[],
   ): Histogram<L> {
-    this.#created.push(this.name(name));
-    return new Histogram({
-      name: this.name(name),
-      help,
-      labelNames,
-      buckets: [...buckets],
-      registers: [this.#registry],
-    });
+    return this.#add(
+      name,
+      (fullName) =>
+        new Histogram({ name: fullName, help, labelNames, buckets: [...buckets], registers: [this.#registry] }),
+    );
   }
 
   /** Removes every series this object created from the registry. */
