@@ -52,6 +52,17 @@ describe.each(expressMajors)('scrape handler on $name', ({ express }) => {
     expect(res.text.endsWith('# EOF\n')).toBe(true);
   });
 
+  it('includes the registry default labels in both formats', async () => {
+    const { app, m } = appWith();
+    m.registry.setDefaultLabels({ service: 'shop' });
+    await request(app).get('/hello').expect(200);
+    const expected =
+      'http_server_request_duration_seconds_count{http_request_method="GET",http_route="/hello",http_response_status_code="200",service="shop"} 1';
+    expect((await request(app).get('/metrics').expect(200)).text.split('\n')).toContain(expected);
+    const open = await request(app).get('/metrics').set('Accept', 'application/openmetrics-text').expect(200);
+    expect(open.text.split('\n')).toContain(expected);
+  });
+
   it('observes its own scrape duration, by format', async () => {
     const { app, m } = appWith();
     await request(app).get('/metrics').expect(200);
