@@ -174,6 +174,26 @@ describe.each(expressMajors)('fields() on $name', ({ express, major }) => {
     expect((await request(app()).get('/locals')).text).toBe('|null|null');
   });
 
+  it('caches compiled selections in a bounded LRU keyed by the canonical mask', async () => {
+    const seen: unknown[] = [];
+    const server = express();
+    server.use(fields({ cacheSize: 2 }));
+    server.get('/', (_req: Request, res: Response) => {
+      seen.push(res.locals.fields);
+      res.json(user);
+    });
+    for (const query of ['b,a', 'a,b', 'a,b,a', 'a&fields=b', 'b,a']) await request(server).get(`/?fields=${query}`);
+    // Five spellings of one selection: one compiled selector.
+    expect(new Set(seen).size).toBe(1);
+    await request(server).get('/?fields=x');
+    await request(server).get('/?fields=y');
+    await request(server).get('/?fields=a,b');
+    // Two other masks evicted it (cacheSize 2): compiled again, the same selection.
+    const again = seen.at(-1) as { fields: string } | undefined;
+    expect(again).not.toBe(seen[0]);
+    expect(again?.fields).toBe('a,b');
+  });
+
   it('selects before the ETag is computed: the ETag is the one of the reduced body', async () => {
     const reduced = await request(app()).get('/user?fields=id');
     const direct = express();
