@@ -87,6 +87,27 @@ describe('StoreGuard', () => {
     ]);
   });
 
+  it('a failing fallback store hands the error back (the limiter then lets the request through)', async () => {
+    const primary = switchable();
+    const fallback = switchable();
+    primary.state.down = true;
+    fallback.state.down = true;
+    const guard = new StoreGuard({
+      store: primary.store,
+      fallback: fallback.store,
+      policy: 'fallback',
+      timeoutMs: 1_000,
+      failures: 1,
+      probeIntervalMs: 60_000,
+    });
+    const outcome = await guard.hit('k', policies, 1, 'consume');
+    expect([outcome.decision, 'error' in outcome ? outcome.error.message : undefined]).toEqual([
+      undefined,
+      'connection refused',
+    ]);
+    expect([primary.state.calls, fallback.state.calls]).toEqual([1, 1]);
+  });
+
   it('withTimeout rejects a call that never settles, and passes results through', async () => {
     await expect(withTimeout(new Promise(() => {}), 20, 'redis store')).rejects.toThrow(
       new Error('redis store timed out after 20 ms'),

@@ -114,7 +114,15 @@ export class StoreGuard {
   ): Promise<GuardOutcome> {
     const { fallback } = this.options;
     if (fallback === undefined) return { decision: undefined, error };
-    return { decision: await fallback.hit(key, policies, cost, op), source: 'fallback' };
+    try {
+      return { decision: await fallback.hit(key, policies, cost, op), source: 'fallback' };
+    } catch (fallbackError) {
+      // A failing (custom) fallback store must not turn into a 500: the request goes through.
+      return {
+        decision: undefined,
+        error: fallbackError instanceof Error ? fallbackError : new Error(String(fallbackError)),
+      };
+    }
   }
 
   #publish(type: 'store-error' | 'degraded' | 'recovered', error?: Error): void {

@@ -276,6 +276,21 @@ describe('memoryStore', () => {
     expect(await peek()).toEqual([2, 0]);
   });
 
+  it('drops a fully recovered key, so that it no longer takes the place of a live one', async () => {
+    let now = 1_000_000;
+    const store = memoryStore({ maxKeys: 2, clock: () => now });
+    const [second] = compilePolicies({ name: 's', limit: 1, window: '1s' });
+    const [hour] = compilePolicies({ name: 'h', limit: 2, window: '1h' });
+    if (!second || !hour) throw new Error('no policy');
+    await store.hit('short', [second], 1, 'consume');
+    await store.hit('live', [hour], 1, 'consume');
+    now += 1_001; // 'short' has fully recovered: its entry has expired
+    expect((await store.hit('short', [second], 0, 'peek')).policies[0]?.remaining).toBe(1);
+    // Room for a new key without evicting 'live' (a kept 'short' would now be the most recently used).
+    await store.hit('new', [hour], 1, 'consume');
+    expect((await store.hit('live', [hour], 0, 'peek')).policies[0]?.remaining).toBe(1);
+  });
+
   it('is bounded: beyond maxKeys the least recently used key starts afresh', async () => {
     const store = memoryStore({ maxKeys: 2, clock: () => 5_000 });
     const [policy] = compilePolicies({ name: 'p', limit: 1, window: '1h' });
