@@ -1,4 +1,4 @@
-import { CHANNELS, channel, type HealthEvent } from '@expresskit/core';
+import { CHANNELS, channel } from '@expresskit/core';
 import type { HealthReport } from './render.js';
 import {
   aggregate,
@@ -24,10 +24,6 @@ export interface ProbeChecks {
 
 const events = channel(CHANNELS.health);
 
-function publish(event: HealthEvent): void {
-  if (events.hasSubscribers) events.publish(event);
-}
-
 /**
  * The probes' state machine, without HTTP: liveness runs only its own (in-process) checks,
  * readiness fails while not started or shutting down and otherwise runs the dependency checks,
@@ -44,8 +40,10 @@ export class Probes {
   #shuttingDown = false;
 
   constructor(checks: ProbeChecks, defaults: RunnerDefaults, started: boolean, clock?: Clock) {
-    const onResult = (result: CheckResult): void =>
-      publish({
+    const onResult = (result: CheckResult): void => {
+      // Checked before the event is built: nothing is allocated when nobody listens.
+      if (!events.hasSubscribers) return;
+      events.publish({
         type: 'check',
         check: result.key,
         status: result.status,
@@ -53,6 +51,7 @@ export class Probes {
         durationMs: result.durationMs,
         ...(result.error === undefined ? {} : { error: result.error }),
       });
+    };
     const options = clock === undefined ? { onResult } : { onResult, clock };
     this.#runners = {
       live: new CheckRunner('health: "liveChecks"', checks.live, defaults, options),
@@ -119,6 +118,6 @@ export class Probes {
     const previous = this.#last[probe];
     if (previous === status) return;
     this.#last[probe] = status;
-    publish({ type: 'state', probe, status, previous });
+    if (events.hasSubscribers) events.publish({ type: 'state', probe, status, previous });
   }
 }
