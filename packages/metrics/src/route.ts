@@ -40,6 +40,7 @@ interface RouteState {
 const states = new WeakMap<IncomingMessage, RouteState>();
 const wrapped = new WeakSet<LayerLike>();
 const instrumentedLength = new WeakMap<RouterLike, number>();
+let warnedOldRouter = false;
 
 function isRouter(value: unknown): value is RouterLike {
   return typeof value === 'function' && Array.isArray((value as Partial<RouterLike>).stack);
@@ -88,8 +89,6 @@ function layerPattern(layer: LayerLike, path: string): string {
   }
   return '/';
 }
-
-let warnedOldRouter = false;
 
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
