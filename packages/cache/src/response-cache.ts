@@ -31,7 +31,7 @@ import { type CacheOutcome, sendNotModified, serveEntry } from './serve.js';
 import { Singleflight } from './singleflight.js';
 import { requestBypass } from './storable.js';
 import { memoryStore } from './stores/memory.js';
-import type { RedisCacheStore } from './stores/redis.js';
+import { isRedisStore } from './stores/redis.js';
 import { TieredCache } from './tiered.js';
 
 export interface ResponseCache extends RequestHandler {
@@ -74,7 +74,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     onError: (operation, error, route) => publish({ type: 'error', route, operation, error }),
   });
   const log = new InvalidationLog();
-  const redis = options.store && 'client' in options.store ? (options.store as RedisCacheStore) : undefined;
+  const redis = isRedisStore(options.store) ? options.store : undefined;
   if (redis && options.bus !== false) {
     tiered.bus = redisBus(redis.client, `${redis.prefix}invalidate`, {
       onMessage: (invalidation) => {

@@ -114,3 +114,13 @@ export function redisStore(options: RedisStoreOptions): RedisCacheStore {
     async close() {},
   };
 }
+
+/** Whether `store` is a `redisStore` (so the cache can build its bus on the same client). */
+export function isRedisStore(store: CacheStore | undefined): store is RedisCacheStore {
+  const candidate = store as Partial<RedisCacheStore> | undefined;
+  return (
+    typeof candidate?.prefix === 'string' &&
+    typeof candidate.client === 'object' &&
+    typeof candidate.client?.duplicate === 'function'
+  );
+}
