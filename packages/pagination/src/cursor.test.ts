@@ -117,6 +117,27 @@ describe('encodeCursor / decodeCursor', () => {
   });
 });
 
+describe('limits of what a cursor carries', () => {
+  it('refuses to issue a cursor that decodeCursor would reject as too long, and accepts the longest it issues', () => {
+    expect(() => encodeCursor(['x'.repeat(1600)], options)).toThrow(
+      new TypeError(
+        'encodeCursor: the cursor would be 2231 characters, over the 2048 that decodeCursor accepts; sort on shorter keys',
+      ),
+    );
+    const longest = encodeCursor(['x'.repeat(1400)], options);
+    expect(longest.length).toBeLessThanOrEqual(2048);
+    expect(decodeCursor(longest, options)).toEqual(['x'.repeat(1400)]);
+  });
+
+  it('round-trips a 40-digit bigint and refuses a longer one instead of issuing an undecodable cursor', () => {
+    const big = -(10n ** 40n - 1n);
+    expect(decodeCursor(encodeCursor([big], options), options)).toEqual([big]);
+    expect(() => encodeCursor([10n ** 40n], options)).toThrow(
+      new TypeError('encodeCursor: a bigint cursor value has at most 40 digits'),
+    );
+  });
+});
+
 describe('expiry', () => {
   it('accepts a cursor until its ttl has passed, then rejects it as cursor-expired', () => {
     let now = 1_000_000;

@@ -36,6 +36,7 @@ const VERSION_BYTE = Buffer.from([VERSION]);
 export const MAX_CURSOR_LENGTH = 2048;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const MAC_BYTES = 32;
+const BIGINT = /^-?[0-9]{1,40}$/;
 
 type Tagged = string | number | boolean | null | { d: string } | { n: string };
 interface Payload {
@@ -69,7 +70,11 @@ function tag(value: CursorValue): Tagged {
     if (Number.isNaN(value.getTime())) throw new TypeError('encodeCursor: cannot encode an invalid Date');
     return { d: value.toISOString() };
   }
-  if (typeof value === 'bigint') return { n: value.toString() };
+  if (typeof value === 'bigint') {
+    const digits = value.toString();
+    if (!BIGINT.test(digits)) throw new TypeError(`encodeCursor: a bigint cursor value has at most 40 digits`);
+    return { n: digits };
+  }
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new TypeError(`encodeCursor: cannot encode the number ${value}`);
   }
@@ -88,7 +93,7 @@ function untag(value: unknown): CursorValue | undefined {
     const date = new Date(d);
     return Number.isNaN(date.getTime()) ? undefined : date;
   }
-  if (typeof n === 'string' && /^-?[0-9]{1,40}$/.test(n)) return BigInt(n);
+  if (typeof n === 'string' && BIGINT.test(n)) return BigInt(n);
   return undefined;
 }
 
@@ -126,7 +131,14 @@ export function signCursor(
   const payload: Payload = { k: values.map(tag), b: binding };
   if (expires !== undefined) payload.e = expires;
   const encoded = Buffer.concat([VERSION_BYTE, Buffer.from(JSON.stringify(payload), 'utf8')]).toString('base64url');
-  return `${encoded}.${sign(key, encoded).toString('base64url')}`;
+  const token = `${encoded}.${sign(key, encoded).toString('base64url')}`;
+  if (token.length > MAX_CURSOR_LENGTH) {
+    // Issuing it would hand the client a link that decodeCursor then rejects.
+    throw new TypeError(
+      `encodeCursor: the cursor would be ${token.length} characters, over the ${MAX_CURSOR_LENGTH} that decodeCursor accepts; sort on shorter keys`,
+    );
+  }
+  return token;
 }
 
 /**
