@@ -147,6 +147,41 @@ describeRedis('store failure: Redis stopped mid-test, then started again', () =>
     });
   });
 
+  describe.each(expressMajors)('a closed ioredis client on $name', ({ express }) => {
+    it('fail-closed: onError replaces the 503, answered at once (no command is queued)', async () => {
+      const redis = client();
+      await redis.quit(); // status 'end': the store refuses before sending anything
+      const app = express();
+      app.use(
+        rateLimit({
+          policies: { name: 'p', limit: 3, window: '1h' },
+          store: redisStore({ client: redis }),
+          onStoreError: 'fail-closed',
+          storeTimeout: '10s',
+          onError: (problem, _req, res) => {
+            res
+              .status(problem.status)
+              .set(problem.headers)
+              .json({ busy: problem.type, cause: String(problem.cause) });
+          },
+        }),
+      );
+      app.get('/', (_req, res) => {
+        res.send('ok');
+      });
+      const started = performance.now();
+      const response = await request(app).get('/');
+      // Far below the 10 s store timeout: nothing waited for a connection.
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect([response.status, response.headers['retry-after'], response.headers.ratelimit, response.body]).toEqual([
+        503,
+        '1',
+        undefined,
+        { busy: 'tag:expresskit.dev,2026:unavailable', cause: 'Error: redisStore: the Redis connection is end' },
+      ]);
+    });
+  });
+
   it('a slow Redis (a 3 s busy script blocks it) times out after storeTimeout and fails open', async () => {
     events = [];
     const redis = client();
