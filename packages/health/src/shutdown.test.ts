@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { CHANNELS, type HealthEvent, subscribe } from '@expresskit/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { gracefulShutdown } from './shutdown.js';
 
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'shutdown-server.mjs');
@@ -16,8 +16,10 @@ interface Fixture {
   exited: Promise<{ code: number | null; at: number }>;
 }
 
+// The child-process tests run concurrently (each mostly waits on its child), so the cleanup is per
+// file: a child still alive here belongs to a test that failed.
 const children = new Set<ChildProcess>();
-afterEach(() => {
+afterAll(() => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   children.clear();
 });
@@ -93,8 +95,10 @@ function get(port: number, pathname: string, agent: http.Agent | false = false):
 const closed = (socket: Socket): Promise<void> =>
   socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once('close', () => resolve()));
 
-describe.each(['express4', 'express'])('gracefulShutdown of a real child process (%s)', (expressPackage) => {
-  it('on SIGTERM fails readiness, keeps serving for the delay, drains in-flight and keep-alive requests, runs hooks, exits 0', async () => {
+describe.concurrent.each(['express4', 'express'])('gracefulShutdown of a real child process (%s)', (expressPackage) => {
+  it('on SIGTERM fails readiness, keeps serving for the delay, drains in-flight and keep-alive requests, runs hooks, exits 0', async ({
+    expect,
+  }) => {
     const fixture = await startFixture({ EXPRESS_PACKAGE: expressPackage, DELAY: '1000', TIMEOUT: '10000' });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 10 });
     try {
@@ -147,8 +151,8 @@ describe.each(['express4', 'express'])('gracefulShutdown of a real child process
   });
 });
 
-describe('gracefulShutdown hard deadline', () => {
-  it('exits with code 1 at the deadline when a hook hangs', async () => {
+describe.concurrent('gracefulShutdown hard deadline', () => {
+  it('exits with code 1 at the deadline when a hook hangs', async ({ expect }) => {
     const fixture = await startFixture({ DELAY: '100', TIMEOUT: '1500', HANG_HOOK: '1' });
     const signalled = Date.now();
     fixture.child.kill('SIGTERM');
@@ -165,7 +169,7 @@ describe('gracefulShutdown hard deadline', () => {
     expect(fixture.stderr()).toBe('gracefulShutdown: hard deadline of 1500 ms passed, forcing exit\n');
   });
 
-  it('exits at once with code 1 on a second signal during the delay', async () => {
+  it('exits at once with code 1 on a second signal during the delay', async ({ expect }) => {
     const fixture = await startFixture({ DELAY: '20000', TIMEOUT: '30000' });
     fixture.child.kill('SIGTERM');
     await waitForEvent(fixture, 'shutdown');
@@ -179,7 +183,7 @@ describe('gracefulShutdown hard deadline', () => {
     expect(fixture.events.map((event) => event.event)).toEqual(['listening', 'shutdown']);
   });
 
-  it('destroys a request that never ends at the deadline', async () => {
+  it('destroys a request that never ends at the deadline', async ({ expect }) => {
     const fixture = await startFixture({ DELAY: '0', TIMEOUT: '1000' });
     const hanging = get(fixture.port, '/slow?ms=60000&tell=1').catch((error: NodeJS.ErrnoException) => error.code);
     await waitForEvent(fixture, 'slow-started'); // in the handler, not merely in the accept backlog
