@@ -8,8 +8,9 @@ export function contentLength(value: number | string | readonly string[] | undef
 }
 
 /**
- * Counts the body bytes written to `res` (before any compression a later layer applies) by
- * wrapping this response's `write` and `end`. Returns the function that reads the count.
+ * Counts the body bytes written to `res` by wrapping this response's `write` and `end`. A
+ * compression middleware mounted later writes its compressed output through these wrappers, so
+ * the count is then the compressed size. Returns the function that reads the count.
  */
 export function countResponseBytes(res: ServerResponse): () => number {
   let bytes = 0;
