@@ -164,6 +164,37 @@ describeRedis('distributed cache on a real redis-server', () => {
       client.disconnect();
     });
 
+    it('bounds every L2 command by the timeout while Redis hangs (CLIENT PAUSE), then uses it again', async () => {
+      const events: CacheEvent[] = [];
+      unsubscribe = subscribe(CHANNELS.cache, (event) => events.push(event));
+      const client = server.client();
+      const admin = server.client();
+      cache = responseCache({ store: redisStore({ client, prefix: 'hang:' }), compress: false, timeout: '250ms' });
+      const app = express();
+      for (const path of ['/h', '/h2']) {
+        app.get(path, cache, (_req, res) => {
+          res.send('h');
+        });
+      }
+      await cache.ready;
+      // Every command of every client (this admin's included) waits until the pause ends.
+      await admin.client('PAUSE', 1_500, 'ALL');
+      const response = await request(app).get('/h');
+      expect(response.status).toBe(200);
+      expect(response.text).toBe('h');
+      const messages = events.flatMap((event) =>
+        event.type === 'error' ? [`${event.operation}: ${event.error.message}`] : [],
+      );
+      expect(messages).toContain('l2-get: cache: l2-get timed out after 250 ms');
+      expect(messages).toContain('l2-set: cache: l2-set timed out after 250 ms');
+      expect(await admin.ping()).toBe('PONG');
+      await request(app).get('/h2');
+      expect(await client.exists('hang:e:GET /h2')).toBe(1);
+      expect((await request(app).get('/h2')).headers['x-cache']).toBe('HIT');
+      client.disconnect();
+      admin.disconnect();
+    });
+
     it('flushes L1 when the bus reconnects (pub/sub loses messages while disconnected)', async () => {
       const client = server.client({ retryStrategy: () => 100 });
       client.on('error', () => {});
