@@ -57,7 +57,9 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
   const probes = health({
     checks: {
       'catalog:query': () => void catalog.hasCategory('kitchen'),
-      ...(redis ? { 'redis:responseTime': redisCheck(redis) } : {}),
+      // Not critical: without Redis every instance still serves (rate limits per instance, cache in
+      // L1 only), so failing readiness would take all of them out of rotation for a degradation.
+      ...(redis ? { 'redis:responseTime': redisCheck(redis, { critical: false }) } : {}),
     },
     // Startup is over once the cache listens for invalidations from other instances: before that
     // this instance could serve entries that another one has already invalidated.

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { createApp } from './app.js';
 import { ConfigError, DEV_CURSOR_SECRET, loadConfig } from './config.js';
 import { openCatalogDatabase } from './db/catalog-db.js';
+import { waitForRedis } from './redis.js';
 
 /** Reads the environment, seeds the database, listens, and shuts down gracefully on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -13,10 +14,15 @@ async function main(): Promise<void> {
   }
 
   const db = await openCatalogDatabase();
-  // Commands fail at once while Redis is unreachable instead of queueing: the rate limiter and the
-  // cache then fall back to memory (see "Failure behaviour" in the README).
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false }) : undefined;
+  // Default ioredis options on purpose: the rate limiter and the cache each refuse to wait on a
+  // client that is not connected and bound every command with their own timeout. (With
+  // `enableOfflineQueue: false`, @expresskit/cache 0.1.0 cannot subscribe its invalidation bus on
+  // the client's duplicate before it connects: see the README.)
+  const redis = config.redisUrl ? new Redis(config.redisUrl) : undefined;
   redis?.on('error', (error: Error) => console.error(`redis: ${error.message}`));
+  if (redis && !(await waitForRedis(redis, 5_000))) {
+    console.warn('Redis is not reachable yet: starting with per-instance fallbacks until it is.');
+  }
 
   const api = createApp({ db, config, redis });
   const server = createServer(api.app);

@@ -4,6 +4,8 @@ import type { Cluster, Redis } from 'ioredis';
 import { type CatalogApp, createApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import { openCatalogDatabase } from '../db/catalog-db.js';
+import type { Database } from '../db/sqlite.js';
+import { waitForRedis } from '../redis.js';
 
 /** A clock the test moves by hand. */
 export interface TestClock {
@@ -36,11 +38,14 @@ export interface StartOptions {
   now?: () => number;
   /** Products to seed; small by default to keep the suite fast (the full seed has its own test). */
   products?: number;
+  /** A database shared with another instance (as a real database server would be); not closed by `close()`. */
+  db?: Database;
 }
 
 /** Seeds a catalog, creates the app and listens on a free loopback port. */
 export async function startApi(options: StartOptions = {}): Promise<RunningApi> {
-  const db = await openCatalogDatabase({ products: options.products ?? 400 });
+  if (options.redis && !(await waitForRedis(options.redis, 10_000))) throw new Error('test Redis is not reachable');
+  const db = options.db ?? (await openCatalogDatabase({ products: options.products ?? 400 }));
   const config = { ...loadConfig({}), ...options.config };
   const logged: unknown[] = [];
   const api = createApp({
@@ -63,7 +68,7 @@ export async function startApi(options: StartOptions = {}): Promise<RunningApi> 
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await api.close();
-      db.close();
+      if (!options.db) db.close();
     },
   };
 }
