@@ -1,6 +1,6 @@
 import { PROBLEM_CONTENT_TYPE } from '@expresskit/core';
 import { type ExpressFactory, expressMajors } from '@expresskit/testing';
-import type { Request } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { PaginateOptions } from './options.js';
@@ -226,6 +226,26 @@ describe.each(expressMajors)('offset mode on $name', ({ express }) => {
     expect(response.body.links.self).toBe(`${base}&page=1&per_page=1`);
   });
 
+  it('res.paginate is one shared method: detached or given a non-array it throws a TypeError to the error handler', async () => {
+    const app = express();
+    app.get('/items', paginate(), (req, res) => {
+      const { paginate: detached } = res;
+      if (req.query.detached === '1') detached([1]);
+      else res.paginate('nope' as unknown as unknown[]);
+    });
+    app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ name: error.name, message: error.message });
+    });
+    expect((await request(app).get('/items?detached=1')).body).toEqual({
+      name: 'TypeError',
+      message: 'res.paginate: call it as a method of the response, res.paginate(items)',
+    });
+    expect((await request(app).get('/items')).body).toEqual({
+      name: 'TypeError',
+      message: 'res.paginate: "items" must be an array',
+    });
+  });
+
   it('keeps the mount path of a router in links', async () => {
     const app = express();
     app.use('/v1', offsetApp(express));
@@ -251,45 +271,5 @@ describe.each(expressMajors)('offset mode on $name', ({ express }) => {
       meta: { page: 1, per_page: 1, offset: 0, has_more: true },
       path: '/items',
     });
-  });
-});
-
-describe('paginate options', () => {
-  it.each([
-    [{ defaultLimit: 0 }, 'paginate: "defaultLimit" must be a positive integer, got 0'],
-    [{ maxLimit: -1 }, 'paginate: "maxLimit" must be a positive integer, got -1'],
-    [{ defaultLimit: 50, maxLimit: 10 }, 'paginate: "defaultLimit" must be at most "maxLimit" (10), got 50'],
-    [{ maxLimit: 1.5 }, 'paginate: "maxLimit" must be a positive integer, got 1.5'],
-    [{ mode: 'page' }, 'paginate: "mode" must be one of "offset", "cursor", got "page"'],
-    [{ overMax: 'ignore' }, 'paginate: "overMax" must be one of "reject", "clamp", got "ignore"'],
-    [{ maxOffset: -1 }, 'paginate: "maxOffset" must be a non-negative integer or Infinity, got -1'],
-    [{ mode: 'cursor' }, 'paginate: "secret" must be a string, a Uint8Array or a list of them, got undefined'],
-    [{ mode: 'cursor', secret: 'short' }, 'paginate: "secret" keys must be at least 16 bytes long, got 5'],
-    [{ tiebreaker: 'id; --' }, 'paginate: "tiebreaker" must be an identifier such as "id", got "id; --"'],
-    [{ sort: ['a', 'a'] }, 'paginate: "sort" lists "a" twice'],
-    [{ cursorTtl: 0 }, 'paginate: "cursorTtl" must be a positive duration, got 0'],
-    [{ envelope: 'xml' }, 'paginate: "envelope" must be "object", "array" or a function, got "xml"'],
-    [
-      { origin: 'ftp://x' },
-      'paginate: "origin" must be an http(s) origin such as "https://api.example.com", got "ftp://x"',
-    ],
-    [{ bind: 'status' }, 'paginate: "bind" must be a list of query parameter names or a function, got "status"'],
-    [
-      { params: { perPage: 'a b' } },
-      'paginate: "params.perPage" must be a non-empty name without &, =, #, +, % or spaces, got "a b"',
-    ],
-    [{ params: { perPage: 'limit' } }, 'paginate: "params.limit" must be different from "params.perPage", got "limit"'],
-    [
-      { params: { size: 'x' } },
-      'paginate: "params.size" must be one of page, perPage, offset, limit, cursor, before, got "size"',
-    ],
-  ])('%j throws a TypeError naming the option', (options, message) => {
-    expect(() => paginate(options as PaginateOptions)).toThrow(new TypeError(message));
-  });
-
-  it('does not mutate the options object', () => {
-    const options = Object.freeze({ maxLimit: 50, sort: Object.freeze(['-created_at']) });
-    expect(() => paginate(options)).not.toThrow();
-    expect(options).toEqual({ maxLimit: 50, sort: ['-created_at'] });
   });
 });

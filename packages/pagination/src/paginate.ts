@@ -110,6 +110,32 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
     else res.json(config.envelope(body, req));
   }
 
+  /** `res.paginate`, one function for every request: the request is `this.req`, its state in the WeakMap. */
+  function sendPage<T>(this: Response | undefined, items: readonly T[], meta: PageMeta = {}): void {
+    const req = this?.req;
+    const current = req === undefined ? undefined : state.get(req);
+    if (this === undefined || req === undefined || current === undefined) {
+      throw new TypeError('res.paginate: call it as a method of the response, res.paginate(items)');
+    }
+    if (!Array.isArray(items)) throw new TypeError('res.paginate: "items" must be an array');
+    const path = (req.originalUrl ?? req.url).split(/[?#]/, 1)[0] ?? '';
+    const origin = originOf(req, config.origin);
+    const kept = keptQuery(current.params, owned);
+    const urlFor = (ours: ReadonlyArray<readonly [string, string]>) => pageUrlFrom(kept, origin, path, ours);
+    const { query } = current;
+    let page: BuiltPage<T>;
+    if ('offset' in query) {
+      page = offsetPage(query, items, meta.total, config.maxOffset, urlFor);
+    } else {
+      const key = signingKey;
+      if (key === undefined) throw new TypeError('paginate: cursor mode needs a "secret"'); // checked at creation
+      const expires = config.cursorTtl === undefined ? undefined : config.now() + config.cursorTtl;
+      const cursorOf = (item: T) => signCursor(keyValues(item, current.sort), key, current.binding, expires);
+      page = cursorPage(query, items, meta.total, cursorOf, urlFor, config.names);
+    }
+    send(req, this, page, meta.total);
+  }
+
   return function paginateMiddleware(req: Request, res: Response, next: NextFunction): void {
     const params = parseQueryString(req.originalUrl ?? req.url);
     let pagination: OffsetPagination | CursorPagination;
@@ -136,28 +162,7 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
     }
     req.pagination = pagination;
     state.set(req, requestState);
-    res.paginate = function sendPage<T>(items: readonly T[], meta: PageMeta = {}): void {
-      const current = state.get(req);
-      if (current === undefined || !Array.isArray(items)) {
-        throw new TypeError('res.paginate: "items" must be an array');
-      }
-      const path = (req.originalUrl ?? req.url).split(/[?#]/, 1)[0] ?? '';
-      const origin = originOf(req, config.origin);
-      const kept = keptQuery(current.params, owned);
-      const urlFor = (ours: ReadonlyArray<readonly [string, string]>) => pageUrlFrom(kept, origin, path, ours);
-      const { query } = current;
-      let page: BuiltPage<T>;
-      if ('offset' in query) {
-        page = offsetPage(query, items, meta.total, config.maxOffset, urlFor);
-      } else {
-        const key = signingKey;
-        if (key === undefined) throw new TypeError('paginate: cursor mode needs a "secret"'); // checked at creation
-        const expires = config.cursorTtl === undefined ? undefined : config.now() + config.cursorTtl;
-        const cursorOf = (item: T) => signCursor(keyValues(item, current.sort), key, current.binding, expires);
-        page = cursorPage(query, items, meta.total, cursorOf, urlFor, config.names);
-      }
-      send(req, res, page, meta.total);
-    };
+    res.paginate = sendPage;
     next();
   };
 }
