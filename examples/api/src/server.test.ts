@@ -75,6 +75,8 @@ describe('the built server (what `pnpm start` runs)', () => {
   it('refuses to start with an invalid variable, naming it', { timeout: 30_000 }, async () => {
     started = run({ RATE_LIMIT: 'lots' });
     expect(await started.exit).toBe(1);
-    expect(started.stderr).toBe('Invalid configuration: RATE_LIMIT must be an integer from 1 to 1000000000, got "lots"\n');
+    expect(started.stderr).toBe(
+      'Invalid configuration: RATE_LIMIT must be an integer from 1 to 1000000000, got "lots"\n',
+    );
   });
 });

@@ -139,6 +139,32 @@ describe('POST, PATCH and DELETE /products (memory defaults)', () => {
     expect(lost.status).toBe(412);
   });
 
+  it('a stock change refreshes only the pages showing the product; a price change refreshes every page', async () => {
+    const showing = '/products?sort=price&limit=5';
+    const elsewhere = '/products?sort=-price&limit=5';
+    const target = ((await get(showing)).body as { data: Product[] }).data[0];
+    if (!target) throw new Error('empty page');
+    expect((await get(elsewhere)).headers['x-cache']).toBe('MISS');
+    const { headers } = await get(`/products/${target.id}`);
+    const stocked = await request(running.url)
+      .patch(`/products/${target.id}`)
+      .set('If-Match', String(headers.etag))
+      .send({ stock: 77 });
+    expect(stocked.status).toBe(200);
+    const refreshed = await get(showing);
+    expect(refreshed.headers['x-cache']).toBe('MISS');
+    expect((refreshed.body as { data: Product[] }).data[0]).toEqual(stocked.body);
+    expect((await get(elsewhere)).headers['x-cache']).toBe('HIT');
+    const repriced = await request(running.url)
+      .patch(`/products/${target.id}`)
+      .set('If-Match', String(stocked.headers.etag))
+      .send({ price: 99_999_999 });
+    expect(repriced.status).toBe(200);
+    const reordered = await get(elsewhere);
+    expect(reordered.headers['x-cache']).toBe('MISS');
+    expect((reordered.body as { data: Product[] }).data[0]?.id).toBe(target.id);
+  });
+
   it('PATCH validates the body after the precondition (400 naming the member), and 404s a missing product', async () => {
     const { headers } = await get('/products/8');
     const bad = await request(running.url)

@@ -12,7 +12,7 @@ import {
   rejectUnknownParameters,
   sortFromQuery,
 } from '../catalog/query.js';
-import type { Product, ProductFilter } from '../catalog/types.js';
+import type { Product, ProductFilter, ProductInput } from '../catalog/types.js';
 import { requireJsonBody } from './errors.js';
 
 export interface ProductRoutesOptions {
@@ -22,7 +22,12 @@ export interface ProductRoutesOptions {
   now: () => number;
 }
 
-/** Cache tags: one per product, one for every list page, one for `/categories` (product counts). */
+/**
+ * Cache tags. A product's tag is on its own response and on every list page that shows it, so a
+ * change that cannot move it between pages (stock, description) invalidates only those; `products`
+ * is on every list page, for changes that can reorder or refilter lists (create, delete, name,
+ * price, category); `categories` is on `/categories` (its product counts).
+ */
 export const tags = {
   product: (id: number): string => `product:${id}`,
   lists: 'products',
@@ -75,6 +80,7 @@ export function productRoutes({ catalog, cache, cursorSecret, now }: ProductRout
       orderBy: page.orderBy(),
       fetch: page.fetch,
     });
+    res.cacheTags(...rows.map((product) => tags.product(product.id)));
     res.paginate(rows); // sends { data, pagination, links } and the Link header
   };
 
@@ -95,9 +101,10 @@ export function productRoutes({ catalog, cache, cursorSecret, now }: ProductRout
     // sql.js runs in this thread and nothing below awaits before the write, so no other request
     // can change the row between this check and the update (no lost update).
     if (!current || !res.precondition({ etag: productEtag(current) })) return;
-    const updated = catalog.updateProduct(current.id, parseProductChanges(req.body, catalog.hasCategory));
+    const changes = parseProductChanges(req.body, catalog.hasCategory);
+    const updated = catalog.updateProduct(current.id, changes);
     if (!updated) throw new Error(`products: product ${current.id} vanished during its update`);
-    await cache.invalidate({ tags: [tags.product(current.id), tags.lists, tags.categories] });
+    await cache.invalidate({ tags: affectedTags(current, changes) });
     res.set('ETag', productEtag(updated)).json(updated);
   };
 
@@ -119,6 +126,17 @@ export function productRoutes({ catalog, cache, cursorSecret, now }: ProductRout
   router.patch('/:id', requireIfMatch(), requireJsonBody, updateProduct);
   router.delete('/:id', requireIfMatch(), deleteProduct);
   return router;
+}
+
+/** What a PATCH makes stale: the product (and the pages showing it), and more if lists can change. */
+function affectedTags(current: Product, changes: Partial<ProductInput>): string[] {
+  const affected = [tags.product(current.id)];
+  // These columns decide which list a product is in and where: every list page may change.
+  if (changes.name !== undefined || changes.price !== undefined || changes.category !== undefined) {
+    affected.push(tags.lists);
+  }
+  if (changes.category !== undefined && changes.category !== current.category) affected.push(tags.categories);
+  return affected;
 }
 
 /** The product named by `:id`, or `undefined` after answering 400 (malformed id) or 404. */
