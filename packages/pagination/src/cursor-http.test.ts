@@ -145,6 +145,9 @@ describe.each(expressMajors)('cursor mode on $name', ({ express }) => {
     const expired = await request(app).get(`/items?cursor=${next}`);
     expect(expired.status).toBe(400);
     expect(expired.body).toMatchObject({ parameter: 'cursor', rule: 'cursor-expired' });
+    const immortal = (await request(cursorApp(express)).get('/items')).body.pagination.next_cursor as string;
+    const withTtl = await request(app).get(`/items?cursor=${immortal}`);
+    expect(withTtl.body).toMatchObject({ status: 400, parameter: 'cursor', rule: 'cursor-expired' });
   });
 
   it('accepts cursors of the previous secret after a rotation', async () => {

@@ -154,6 +154,11 @@ describe('expiry', () => {
     expect(decodeCursor(token, { ...options, now: () => Number.MAX_SAFE_INTEGER })).toEqual([5]);
   });
 
+  it('once a ttl is configured, a cursor issued without an expiry is rejected as cursor-expired', () => {
+    const immortal = encodeCursor([5], options);
+    expect(ruleOf(() => decodeCursor(immortal, { ...options, ttl: '1h', now: () => 0 }))).toBe('cursor-expired');
+  });
+
   it('rejects a bad ttl', () => {
     expect(() => encodeCursor([1], { ...options, ttl: 0 })).toThrow(
       new TypeError('encodeCursor: "ttl" must be a positive duration, got 0'),

@@ -13,6 +13,7 @@ export interface CursorOptions {
   /**
    * The signing key, or a list of keys for rotation: the first signs, every one verifies. Put the
    * new key first, keep the old one until the longest-lived cursor signed with it has expired.
+   * @default none (required)
    */
   secret: CursorSecret | readonly CursorSecret[];
   /**
@@ -21,7 +22,11 @@ export interface CursorOptions {
    * @default null
    */
   bind?: unknown;
-  /** Lifetime of new cursors, in milliseconds or as a duration (`'15m'`). @default undefined (no expiry) */
+  /**
+   * Lifetime of new cursors, in milliseconds or as a duration (`'15m'`). When set, decoding also
+   * rejects a cursor issued without an expiry (`cursor-expired`): enabling a ttl ends immortal cursors.
+   * @default undefined (no expiry)
+   */
   ttl?: number | string | undefined;
   /** The clock, in epoch milliseconds. @default Date.now */
   now?: () => number;
@@ -155,12 +160,14 @@ export function decodeCursor(token: string, options: CursorOptions): CursorValue
     bindingHash(options.bind ?? null),
     options.now ?? Date.now,
     options.parameter ?? 'cursor',
+    options.ttl !== undefined,
   );
 }
 
 /**
  * {@link decodeCursor} with everything resolved: the verifying keys, the expected binding hash
- * (of `bindingHash`), the clock and the parameter named in problems. For the middleware's hot path.
+ * (of `bindingHash`), the clock, the parameter named in problems and whether a cursor must carry
+ * an expiry (a ttl is configured). For the middleware's hot path.
  */
 export function verifyCursor(
   token: string,
@@ -168,6 +175,7 @@ export function verifyCursor(
   binding: string,
   now: () => number,
   parameter: string,
+  requireExpiry: boolean,
 ): CursorValue[] {
   const malformed = () => invalidParameter(parameter, 'cursor-format', `"${parameter}" is not a valid cursor`);
   if (typeof token !== 'string' || token.length > MAX_CURSOR_LENGTH) throw malformed();
@@ -200,7 +208,7 @@ export function verifyCursor(
   if (!Array.isArray(k) || typeof b !== 'string' || (e !== undefined && typeof e !== 'number')) throw malformed();
   const values = k.map(untag);
   if (values.some((value) => value === undefined)) throw malformed();
-  if (e !== undefined && now() >= e) {
+  if (e === undefined ? requireExpiry : now() >= e) {
     throw invalidParameter(parameter, 'cursor-expired', `"${parameter}" has expired; start again from the first page`);
   }
   if (b !== binding) {

@@ -75,7 +75,14 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
     let values: CursorValue[] | undefined;
     if (query.token !== undefined) {
       const parameter = query.direction === 'before' ? config.names.before : config.names.cursor;
-      values = verifyCursor(query.token, config.secrets, binding, config.now, parameter);
+      values = verifyCursor(
+        query.token,
+        config.secrets,
+        binding,
+        config.now,
+        parameter,
+        config.cursorTtl !== undefined,
+      );
       if (values.length !== sort.length) {
         throw invalidParameter(parameter, 'cursor-format', `"${parameter}" does not fit this sort order`);
       }
