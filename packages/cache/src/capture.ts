@@ -41,7 +41,11 @@ function isEventStream(res: ServerResponse): boolean {
   return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
 }
 
-export function capture(res: ServerResponse, maxBytes: number): Capture {
+export function capture(
+  res: ServerResponse,
+  maxBytes: number,
+  onPassThrough: (reason: 'event-stream' | 'streaming' | 'too-large') => void = () => {},
+): Capture {
   const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
   const chunks: Buffer[] = [];
   let size = 0;
@@ -67,6 +71,7 @@ export function capture(res: ServerResponse, maxBytes: number): Capture {
   };
   const passThrough = (reason: 'event-stream' | 'streaming' | 'too-large'): void => {
     restore();
+    if (!res.headersSent) onPassThrough(reason);
     settle({ kind: 'passed-through', reason });
     if (chunks.length > 0) res.write(Buffer.concat(chunks));
     chunks.length = 0;

@@ -28,6 +28,8 @@ describe('responseCache configuration errors', () => {
     [{ store: {} }, 'responseCache: "store" must be a CacheStore such as redisStore({ client })'],
     [{ name: 'has space' }, 'responseCache: "name" must be an HTTP token, got "has space"'],
     [{ onError: 1 }, 'responseCache: "onError" must be a function, got 1'],
+    [{ memory: false }, 'responseCache: "memory" can only be false when a shared "store" is given'],
+    [{ memory: 'lru' }, 'responseCache: "memory" must be false or a CacheStore such as memoryStore({ maxBytes })'],
   ])('%j', (options, message) => {
     expect(() => responseCache(options as never)).toThrow(new TypeError(message));
   });

@@ -169,6 +169,13 @@ export function resolveShared(options: ResponseCacheOptions): {
   if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.get !== 'function')) {
     throw new TypeError('responseCache: "store" must be a CacheStore such as redisStore({ client })');
   }
+  const memory = options.memory;
+  if (memory === false && store === undefined) {
+    throw new TypeError('responseCache: "memory" can only be false when a shared "store" is given');
+  }
+  if (memory !== undefined && memory !== false && (typeof memory !== 'object' || typeof memory.get !== 'function')) {
+    throw new TypeError('responseCache: "memory" must be false or a CacheStore such as memoryStore({ maxBytes })');
+  }
   const name = options.name ?? 'expresskit';
   if (typeof name !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) fail('name', 'an HTTP token', name);
   return {

@@ -187,6 +187,7 @@ describe.each(expressMajors)('responseCache on $name', ({ express }) => {
     );
     const first = await request(application).get('/big');
     expect(first.text).toBe('a'.repeat(60) + 'b'.repeat(60));
+    expect(first.headers['cache-status']).toBe('expresskit; fwd=miss; detail=too-large');
     await request(application).get('/big');
     expect(calls()).toBe(2);
   });
@@ -199,8 +200,24 @@ describe.each(expressMajors)('responseCache on $name', ({ express }) => {
     });
     const first = await request(application).get('/events');
     expect(first.text).toBe('data: 1\n\ndata: 2\n\n');
+    expect(first.headers['cache-status']).toBe('expresskit; fwd=miss; detail=event-stream');
     const second = await request(application).get('/events');
     expect(second.text).toBe('data: 1\n\ndata: 2\n\n');
+    expect(calls()).toBe(2);
+  });
+
+  it('passes a response that flushes its headers through as it is written, unstored', async () => {
+    const { application, calls } = app((_req, res) => {
+      res.setHeader('Content-Type', 'text/plain');
+      res.flushHeaders();
+      res.write('a');
+      setTimeout(() => res.end('b'), 5).unref();
+    });
+    const first = await request(application).get('/stream');
+    expect(first.text).toBe('ab');
+    expect(first.headers['x-cache']).toBe('MISS');
+    expect(first.headers['cache-status']).toBe('expresskit; fwd=miss; detail=streaming');
+    expect((await request(application).get('/stream')).text).toBe('ab');
     expect(calls()).toBe(2);
   });
 

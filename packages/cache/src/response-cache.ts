@@ -201,7 +201,10 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     const fallback = entry && usableOnError(entry, now()) ? entry : undefined;
 
     const run = async (): Promise<Outcome> => {
-      const captured = capture(res, route.maxBodyBytes);
+      const captured = capture(res, route.maxBodyBytes, (reason) => {
+        if (!revalidation) setStatusHeaders(res, 'MISS', `fwd=miss; detail=${reason}`);
+        publish({ type: 'miss', route: routeOf(req), reason });
+      });
       // A HEAD miss runs the handler as GET so the entry has a body to serve later GETs from.
       if (method === 'HEAD') req.method = 'GET';
       const generation = log.generation;
