@@ -231,6 +231,48 @@ describe('gracefulShutdown in process', () => {
     expect(order).toEqual(['health', 'before-1', 'before-2', 'on (listening: false)']);
   });
 
+  it('closes a keep-alive connection whose response had already started when the shutdown began', async () => {
+    let started: () => void = () => {};
+    const headersSent = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finish: () => void = () => {};
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.write('part 1, ');
+      started();
+      finish = () => res.end('part 2');
+    });
+    // Were the connection left to its keep-alive timeout, the 5 s deadline would end the shutdown with 1.
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const agent = new http.Agent({ keepAlive: true });
+    try {
+      const controller = gracefulShutdown(server, {
+        signals: [],
+        delay: 0,
+        timeout: 5000,
+        exit: false,
+        logger: { warn: () => {}, error: () => {} },
+      });
+      const answer = get(port, '/stream', agent);
+      await headersSent;
+      const done = controller.shutdown();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(controller.state).toBe('draining');
+      finish();
+      const { status, body, headers, socket } = await answer;
+      expect([status, body, headers.connection]).toEqual([200, 'part 1, part 2', 'keep-alive']);
+      await closed(socket);
+      expect(await done).toBe(0);
+      expect(server.listening).toBe(false);
+    } finally {
+      agent.destroy();
+      server.closeAllConnections();
+    }
+  });
+
   it('resolves 1 and logs when a hook throws, still running the others', async () => {
     const errors: unknown[][] = [];
     const server = http.createServer();

@@ -59,15 +59,16 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
   let closing = false;
   let done: Promise<number> | undefined;
 
+  // Per request: one Set entry and one listener, no closure. 'close' fires for every response
+  // (finished or aborted) once its socket is detached, i.e. when a keep-alive connection is idle.
+  function onResponseClose(this: ServerResponse): void {
+    inflight.delete(this);
+    if (closing) server.closeIdleConnections();
+  }
   const onRequest = (_req: IncomingMessage, res: ServerResponse): void => {
     inflight.add(res);
     if (closing) res.setHeader('Connection', 'close');
-    const forget = (): void => {
-      inflight.delete(res);
-      if (closing) server.closeIdleConnections();
-    };
-    res.once('finish', forget);
-    res.once('close', forget);
+    res.once('close', onResponseClose);
   };
   server.on('request', onRequest);
 
