@@ -1,5 +1,6 @@
 import { CHANNELS, channel } from '@expresskit/core';
 import type { CompiledPolicy, Decision, Operation } from './gcra.js';
+import { inProcessStores } from './stores/memory.js';
 import type { RateLimitStore } from './stores/store.js';
 
 /** What the limiter does while its store cannot answer. */
@@ -56,9 +57,12 @@ export class StoreGuard {
   #lastProbe = 0;
 
   readonly #now: () => number;
+  /** The built-in memory store needs no timeout (it answers in the same tick). */
+  readonly #direct: boolean;
 
   constructor(private readonly options: GuardOptions) {
     this.#now = options.now ?? Date.now;
+    this.#direct = inProcessStores.has(options.store);
   }
 
   /** Whether the circuit is open (the store is considered down). */
@@ -75,7 +79,8 @@ export class StoreGuard {
         this.#lastProbe = this.#now();
       }
       try {
-        const decision = await withTimeout(store.hit(key, policies, cost, op), timeoutMs, `${store.name} store`);
+        const call = store.hit(key, policies, cost, op);
+        const decision = await (this.#direct ? call : withTimeout(call, timeoutMs, `${store.name} store`));
         this.#succeeded();
         return { decision, source: 'store' };
       } catch (error) {

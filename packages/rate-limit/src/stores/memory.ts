@@ -16,6 +16,12 @@ export interface MemoryStoreOptions {
   clock?: () => number;
 }
 
+/**
+ * The stores `memoryStore()` made. They answer within the same tick and cannot fail, so the
+ * limiter calls them without arming a timeout timer per request.
+ */
+export const inProcessStores = new WeakSet<RateLimitStore>();
+
 /** Per client key: the state of each policy, by policy name. */
 type Entry = Map<string, number>;
 
@@ -35,7 +41,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): RateLimitStore {
   const clock = options.clock ?? (() => performance.timeOrigin + performance.now());
   const cache = new LRUCache<string, Entry>({ max: maxKeys, ttlResolution: 0, perf: { now: clock } });
 
-  return {
+  const store: RateLimitStore = {
     name: 'memory',
     async hit(key: string, policies: readonly CompiledPolicy[], cost: number, operation: Operation): Promise<Decision> {
       const now = Math.round(clock() * 1000);
@@ -64,4 +70,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): RateLimitStore {
       cache.clear();
     },
   };
+  inProcessStores.add(store);
+  return store;
 }
