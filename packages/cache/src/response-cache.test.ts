@@ -86,7 +86,9 @@ describe.each(expressMajors)('responseCache on $name', ({ express }) => {
   });
 
   it('serves HEAD from the GET entry (and a HEAD miss stores the GET entry)', async () => {
-    const { application, calls } = app((_req, res) => {
+    const methods: string[] = [];
+    const { application, calls } = app((req, res) => {
+      res.on('finish', () => methods.push(req.method));
       res.type('text/plain').send('body text');
     });
     const head = await request(application).head('/x');
@@ -101,6 +103,7 @@ describe.each(expressMajors)('responseCache on $name', ({ express }) => {
     expect(head2.headers['x-cache']).toBe('HIT');
     expect(head2.headers['content-length']).toBe('9');
     expect(calls()).toBe(1);
+    expect(methods).toEqual(['HEAD']);
   });
 
   it('keys on the canonical query: sorted, re-encoded, with allow/deny lists', async () => {

@@ -210,6 +210,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       const generation = log.generation;
       next();
       const result = await captured.result;
+      if (method === 'HEAD') req.method = 'HEAD';
       if (result.kind !== 'complete') return { result, entry: undefined, vary: [], stored: false };
       const allTags = [...route.tags(req), ...(tagsOf.get(res) ?? []), pathTag(path)];
       const built = buildEntry(
