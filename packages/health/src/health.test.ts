@@ -320,6 +320,27 @@ describe('health() events', () => {
   });
 });
 
+describe('health() defaults', () => {
+  it('times a check out after 500 ms (below the kubelet 1 s) and reuses its result (cacheTtl 1 s)', async () => {
+    let runs = 0;
+    const probes = health({
+      started: true,
+      checks: {
+        'db:ping': () => {
+          runs++;
+          return new Promise(() => {});
+        },
+      },
+    });
+    routers.push(probes);
+    const first = await probes.evaluate('ready');
+    expect([first.status, first.results[0]?.output]).toEqual(['fail', 'check "db:ping" timed out after 500 ms']);
+    const second = await probes.evaluate('ready');
+    expect(second.results[0]).toBe(first.results[0]);
+    expect(runs).toBe(1);
+  });
+});
+
 describe('health() configuration', () => {
   it.each([
     [
