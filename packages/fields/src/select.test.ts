@@ -104,6 +104,27 @@ describe('selection beyond json-mask', () => {
   });
 });
 
+describe('member order', () => {
+  it("keeps the object's own order, whatever the order of the mask", () => {
+    const value = { b: 1, a: { d: 1, c: 2 }, c: 3, 2: 'two', 1: 'one' };
+    for (const mask of ['c,a(c,d),b,1,2', 'b,a(d,c),c,2,1', '2,c,1,b,a/c,a/d']) {
+      expect(JSON.stringify(selectFields(value, mask))).toBe('{"1":"one","2":"two","b":1,"a":{"d":1,"c":2},"c":3}');
+    }
+    expect(JSON.stringify(selectFields(value, '*', { exclude: 'a/d' }))).toBe(
+      '{"1":"one","2":"two","b":1,"a":{"c":2},"c":3}',
+    );
+  });
+
+  it('gives the same bytes for equivalent masks, element by element in a list of mixed shapes', () => {
+    const items = [
+      { name: 'x', id: 1, extra: true },
+      { id: 2, name: 'y' },
+    ];
+    expect(JSON.stringify(selectFields(items, 'id,name'))).toBe('[{"name":"x","id":1},{"id":2,"name":"y"}]');
+    expect(JSON.stringify(selectFields(items, 'name,id'))).toBe('[{"name":"x","id":1},{"id":2,"name":"y"}]');
+  });
+});
+
 describe('exclusion', () => {
   it('removes paths; alone it keeps everything else', () => {
     expect(selectFields(user, null, { exclude: 'password,address/zip' })).toEqual({

@@ -1,9 +1,12 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileFields } from './compile.js';
 import { createNode, parseMask } from './parse.js';
 import { planOf } from './plan.js';
 import { applyPlan } from './select.js';
+import { NONE } from './specialize.js';
 
 class Point {
   constructor(
@@ -57,8 +60,10 @@ describe('specialised pick selectors (built after 64 objects)', () => {
     expect(plan.hits).toBe(63);
     applyPlan(plan, [mixed(0)]);
     expect(typeof plan.fast).toBe('function');
+    expect(plan.fast).not.toBe(NONE);
     // Each item's `nested` object went through the nested pick node too.
     expect(typeof nested === 'object' && typeof nested.fast).toBe('function');
+    expect(typeof nested === 'object' && nested.fast).not.toBe(NONE);
   });
 
   it('give the same result as the generic path on every kind of element', () => {
@@ -90,6 +95,46 @@ describe('specialised pick selectors (built after 64 objects)', () => {
       { id: 471 },
       { id: 472 },
     ]);
+  });
+
+  it("keep each object's own member order when the shape changes after specialisation", () => {
+    const hot = compileFields('name,id,tags');
+    const items: unknown[] = Array.from({ length: 70 }, (_, i) => ({ id: i, name: `n${i}`, tags: [] }));
+    items.push({ tags: ['t'], name: 'late', id: 70 }, { name: 'partial', x: 1 }, { id: 72, name: 'back' });
+    const out = hot.select(items) as unknown[];
+    expect(JSON.stringify(out.slice(68))).toBe(
+      '[{"id":68,"name":"n68","tags":[]},{"id":69,"name":"n69","tags":[]},' +
+        '{"tags":["t"],"name":"late","id":70},{"name":"partial"},{"id":72,"name":"back"}]',
+    );
+  });
+
+  it('fall back to the generic path when code generation from strings is disallowed', () => {
+    // The built package, in a child process run with --disallow-code-generation-from-strings (the
+    // Node equivalent of a CSP without unsafe-eval): same output as here, where the selector is
+    // specialised.
+    const script = `
+      import { compileFields } from './dist/index.js';
+      let refused = false;
+      try { new Function('return 1'); } catch (error) { refused = error instanceof EvalError; }
+      const items = Array.from({ length: 300 }, (_, i) =>
+        i % 3 === 0 ? { name: 'n' + i, id: i, x: 1, nested: { b: i, a: 1 } } : { id: i, nested: { a: i }, name: null });
+      const out = compileFields('id,name,nested(a,b)').select(items);
+      process.stdout.write(JSON.stringify({ refused, out }));`;
+    const child = execFileSync(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script],
+      { cwd: path.join(import.meta.dirname, '..'), encoding: 'utf8' },
+    );
+    const items = Array.from({ length: 300 }, (_, i) =>
+      i % 3 === 0 ? { name: `n${i}`, id: i, x: 1, nested: { b: i, a: 1 } } : { id: i, nested: { a: i }, name: null },
+    );
+    const here = compileFields('id,name,nested(a,b)');
+    const expected = here.select(items);
+    expect(JSON.parse(child)).toEqual({ refused: true, out: expected });
+    expect(JSON.stringify(JSON.parse(child).out)).toBe(JSON.stringify(expected));
+    expect(JSON.stringify((expected as unknown[]).slice(0, 2))).toBe(
+      '[{"name":"n0","id":0,"nested":{"b":0,"a":1}},{"id":1,"nested":{"a":1},"name":null}]',
+    );
   });
 
   it('agree with the generic path on random objects (fast-check)', () => {
