@@ -1,6 +1,6 @@
 import { isProblemError } from '@expresskit/core';
 import { canonicalMask, createNode, isEmptyNode, type MaskNode, parseMask } from './parse.js';
-import { type Budget, firstRejected, intersect, KEEP, planOf, type Rule, subtract } from './plan.js';
+import { type Budget, firstRejected, intersect, KEEP, planOf, planSize, type Rule, subtract } from './plan.js';
 import { type FieldPolicy, fail, type ResolvedPolicy, resolvePolicy } from './policy.js';
 import { forParameter, maskError, quote } from './problems.js';
 import { applyPlan } from './select.js';
@@ -136,13 +136,22 @@ export function planMasks(policy: ResolvedPolicy, prepared: PreparedMasks, names
     throw forParameter(error, prepared.fields === null ? names.exclude : names.fields, 0, 1);
   }
   const final = plan;
-  return {
+  const selector: CompiledFields = {
     fields: prepared.canonicalFields,
     exclude: prepared.canonicalExclude,
     key: prepared.key,
     identity: final === KEEP,
     select: final === KEEP ? (value: unknown) => value : (value: unknown) => applyPlan(final, value),
   };
+  sizes.set(selector, planSize(final));
+  return selector;
+}
+
+const sizes = new WeakMap<CompiledFields, number>();
+
+/** The size of a selector made by `planMasks`: its plan nodes and members (for a size-bounded cache). */
+export function selectorSize(selector: CompiledFields): number {
+  return sizes.get(selector) ?? 1;
 }
 
 /**

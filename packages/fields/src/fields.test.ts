@@ -194,6 +194,43 @@ describe.each(expressMajors)('fields() on $name', ({ express, major }) => {
     expect(again?.fields).toBe('a,b');
   });
 
+  it('bounds the cache by size too: two of the largest masks evict what came before', async () => {
+    const seen: unknown[] = [];
+    const server = express();
+    // 4 entries, 256 size units: a 200-name mask is about 210 units (plan members plus key length).
+    server.use(fields({ cacheSize: 4 }));
+    server.get('/', (_req: Request, res: Response) => {
+      seen.push(res.locals.fields);
+      res.json(user);
+    });
+    const big = (prefix: string) => Array.from({ length: 200 }, (_, i) => `${prefix}${i}`).join(',');
+    for (const query of ['id', 'id', big('p'), big('q'), big('p'), 'id'])
+      await request(server).get(`/?fields=${query}`);
+    expect(seen[1]).toBe(seen[0]);
+    // Only 3 distinct masks (fewer than 4 entries), yet the first two were evicted by size.
+    expect(seen[4]).not.toBe(seen[2]);
+    expect(seen[5]).not.toBe(seen[0]);
+    expect((seen[5] as { fields: string }).fields).toBe('id');
+  });
+
+  it('compiles the selection of a request without fields/exclude once, at creation', async () => {
+    const seen: unknown[] = [];
+    const server = express();
+    server.use(fields({ deny: 'password', cacheSize: 1 }));
+    server.get('/', (_req: Request, res: Response) => {
+      seen.push(res.locals.fields);
+      res.json(user);
+    });
+    const one = await request(server).get('/');
+    // A selection in between fills the one-entry cache; the selection of no parameters is not in it.
+    await request(server).get('/?fields=id');
+    await request(server).get('/?other=1');
+    expect(one.body).toEqual({ id: 1, name: 'Ada', email: 'ada@example.com', address: { city: 'London', zip: 'N1' } });
+    expect(seen).toHaveLength(3);
+    expect(seen[2]).toBe(seen[0]);
+    expect(seen[0]).toMatchObject({ fields: null, exclude: null, key: '', identity: false });
+  });
+
   it('selects before the ETag is computed: the ETag is the one of the reduced body', async () => {
     const reduced = await request(app()).get('/user?fields=id');
     const direct = express();
@@ -223,6 +260,39 @@ describe.each(expressMajors)('fields() on $name', ({ express, major }) => {
       expect(object.body).toMatchObject({ parameter: 'fields', rule: 'type', offset: 0 });
     } else {
       expect(object.body).toEqual(user);
+    }
+  });
+
+  const whole = JSON.stringify(user);
+  it.each([
+    // query, Express 4 (qs): 400 or the exact body, Express 5 (simple: `fields[…]` is another name)
+    ['fields=id&fields[x]=name', 400, '{"id":1}'],
+    ['fields[0][x]=id', 400, whole],
+    ['fields[0]=id&fields[0]=name', 400, whole],
+    ['fields[__proto__]=id', 400, whole],
+    ['fields[hasOwnProperty]=id', 400, whole],
+    ['fields[=id', 400, whole],
+    ['fields[]=id&fields=name', '{"id":1,"name":"Ada"}', '{"name":"Ada"}'],
+    ['fields[25]=name&fields[3]=id', '{"id":1,"name":"Ada"}', whole],
+  ])('the query %s: Express 4 answers %s, Express 5 %s', async (query, v4, v5) => {
+    const res = await request(app()).get(`/user?${query}`);
+    const expected = major === 4 ? v4 : v5;
+    if (typeof expected === 'string') {
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(expected);
+    } else {
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toBe(PROBLEM);
+      expect(res.body).toEqual({
+        type: INVALID,
+        title: 'Invalid query parameter',
+        status: 400,
+        detail:
+          'Invalid field selection in "fields": expected a string or repeated strings (e.g. "?fields=a,b" or "?fields=a&fields=b")',
+        parameter: 'fields',
+        rule: 'type',
+        offset: 0,
+      });
     }
   });
 

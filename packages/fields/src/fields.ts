@@ -1,7 +1,7 @@
 import { isProblemError, type ProblemError, sendProblem } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { LRUCache } from 'lru-cache';
-import { type CompiledFields, type ParameterNames, planMasks, prepareMasks } from './compile.js';
+import { type CompiledFields, type ParameterNames, planMasks, prepareMasks, selectorSize } from './compile.js';
 import { FORBIDDEN } from './plan.js';
 import { type FieldPolicy, fail, type ResolvedPolicy, resolvePolicy } from './policy.js';
 import { readParam } from './query.js';
@@ -23,7 +23,12 @@ export interface FieldsOptions extends FieldPolicy {
    * @default 'data'
    */
   envelope?: string | false | EnvelopeLocator;
-  /** How many compiled selections to keep (LRU, keyed by raw and by canonical mask). @default 1000 */
+  /**
+   * How many compiled selections to keep (LRU, keyed by raw and by canonical mask). The cache is
+   * also bounded by size, `64 × cacheSize` units (one per compiled plan node or member, one per 64
+   * characters of key), so a client cannot fill it with the largest masks the limits allow.
+   * @default 1000
+   */
   cacheSize?: number;
   /**
    * Answers a bad `fields`/`exclude` parameter. Receives the 400 `ProblemError`
@@ -39,9 +44,16 @@ interface Config {
   readonly exclude: boolean;
   readonly envelope: EnvelopeLocator | null;
   readonly onError: NonNullable<FieldsOptions['onError']>;
+  /** The selection of a request without `fields`/`exclude` (only `deny` can make it do anything). */
+  readonly none: CompiledFields;
   readonly byRaw: LRUCache<string, CompiledFields>;
   readonly byCanonical: LRUCache<string, CompiledFields>;
 }
+
+/** Size units: one per plan node or member of a selector, one per this many characters of key. */
+const KEY_CHARS_PER_UNIT = 64;
+/** Average size units allowed per cache entry. */
+const UNITS_PER_ENTRY = 64;
 
 /**
  * Field selection for JSON responses: `?fields=id,author(name)` and `?exclude=body` are parsed
@@ -74,6 +86,7 @@ export function fields(options: FieldsOptions = {}): RequestHandler {
 }
 
 function compiled(config: Config, selection: readonly string[] | null, exclusion: readonly string[] | null) {
+  if (selection === null && exclusion === null) return config.none;
   const raw = JSON.stringify([selection, exclusion]);
   const hit = config.byRaw.get(raw);
   if (hit !== undefined) return hit;
@@ -148,13 +161,24 @@ function resolveOptions(options: FieldsOptions): Config {
   if (options.onError !== undefined && typeof options.onError !== 'function') {
     fail('fields', 'onError', 'a function', options.onError);
   }
+  const names = { fields: param, exclude: excludeParam === false ? 'exclude' : excludeParam };
   return {
     policy,
-    names: { fields: param, exclude: excludeParam === false ? 'exclude' : excludeParam },
+    names,
     exclude: excludeParam !== false,
     envelope,
     onError: options.onError ?? ((error, _req, res) => sendProblem(res, error)),
-    byRaw: new LRUCache({ max: cacheSize }),
-    byCanonical: new LRUCache({ max: cacheSize }),
+    none: planMasks(policy, prepareMasks(policy, null, null, names), names),
+    byRaw: sizedCache(cacheSize),
+    byCanonical: sizedCache(cacheSize),
   };
+}
+
+/** An LRU of at most `entries` selectors and `64 × entries` size units. */
+function sizedCache(entries: number): LRUCache<string, CompiledFields> {
+  return new LRUCache({
+    max: entries,
+    maxSize: entries * UNITS_PER_ENTRY,
+    sizeCalculation: (selector, key) => selectorSize(selector) + Math.ceil(key.length / KEY_CHARS_PER_UNIT),
+  });
 }

@@ -156,3 +156,18 @@ export interface Rejected {
   readonly offset: number;
   readonly occurrence: number;
 }
+
+/** Plan nodes plus members, each shared node counted once: what a plan holds in memory. */
+export function planSize(rule: Rule): number {
+  let size = 1;
+  const seen = new Set<PlanNode>();
+  const stack: Rule[] = [rule];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (typeof item === 'number' || seen.has(item)) continue;
+    seen.add(item);
+    size += 1 + item.members.length;
+    stack.push(item.rest);
+    for (const member of item.members) stack.push(member.rule);
+  }
+  return size;
+}
