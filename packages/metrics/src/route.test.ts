@@ -104,6 +104,64 @@ describe.each(expressMajors)('route templates on $name', ({ express, major }) =>
     expect(await countsBy(m.registry, 'http_route')).toEqual({ '/sub/:tenant/nested/:k/ping/:n': 2 });
   });
 
+  it('labels every request, the first included, when the middleware is mounted inside a router', async () => {
+    m = metrics({ defaultMetrics: false });
+    const app = express();
+    const api = express.Router();
+    api.use(m.middleware);
+    const orgs = express.Router();
+    orgs.get('/users/:id', ok);
+    api.use('/orgs/:org', orgs);
+    api.get('/status', ok);
+    app.use('/api/:version', api);
+    app.get('/outside', ok);
+
+    await request(app).get('/api/v1/orgs/acme/users/1').expect(200, 'ok');
+    await request(app).get('/api/v2/orgs/beta/users/2').expect(200, 'ok');
+    await request(app).get('/api/v1/status').expect(200, 'ok');
+    await request(app).get('/outside').expect(200, 'ok'); // never reaches the middleware
+    expect(await countsBy(m.registry, 'http_route')).toEqual({
+      '/api/:version/orgs/:org/users/:id': 2,
+      '/api/:version/status': 1,
+    });
+  });
+
+  it('labels routers nested in a mounted sub-app from the first request, with the middleware in either app', async () => {
+    m = metrics({ defaultMetrics: false });
+    const other = metrics({ defaultMetrics: false });
+    try {
+      const app = express();
+      app.use(m.middleware);
+      const sub = express();
+      const nested = express.Router();
+      nested.get('/ping/:n', ok);
+      sub.use('/nested/:k', nested);
+      app.use('/sub/:tenant', sub);
+
+      const outer = express();
+      const inner = express();
+      inner.use(other.middleware);
+      const deep = express.Router();
+      deep.get('/ping/:n', ok);
+      inner.use('/deep/:k', deep);
+      inner.get(['/x/:a', '/y/:b'], ok);
+      outer.use('/inner/:tenant', inner);
+
+      for (const n of [1, 2]) {
+        await request(app).get(`/sub/acme/nested/x/ping/${n}`).expect(200, 'ok');
+        await request(outer).get(`/inner/acme/deep/x/ping/${n}`).expect(200, 'ok');
+        await request(outer).get(`/inner/acme/y/${n}`).expect(200, 'ok');
+      }
+      expect(await countsBy(m.registry, 'http_route')).toEqual({ '/sub/:tenant/nested/:k/ping/:n': 2 });
+      expect(await countsBy(other.registry, 'http_route')).toEqual({
+        '/inner/:tenant/deep/:k/ping/:n': 2,
+        '/inner/:tenant/y/:b': 2,
+      });
+    } finally {
+      other.close();
+    }
+  });
+
   it('uses the path syntax of the Express major: wildcards and optional segments', async () => {
     const app = appWithMetrics();
     const files = express.Router();
