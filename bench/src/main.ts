@@ -1,0 +1,163 @@
+// `pnpm bench`: every scenario's contenders in their own server processes, autocannon from this
+// process, contenders interleaved round by round; writes the Markdown report (see runner/options.ts).
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { MICRO_CONTENDERS, MICRO_SCENARIO, runMicro } from './micro.js';
+import { type RunInfo, renderReport, type ScenarioResult } from './report.js';
+import { load } from './runner/load.js';
+import { parseOptions, USAGE } from './runner/options.js';
+import {
+  installCleanup,
+  type RunningRedis,
+  type RunningServer,
+  startRedisServer,
+  startServer,
+} from './runner/processes.js';
+import { evaluateTargets, roundOrder, type Sample, summarize } from './runner/stats.js';
+import { type Contender, SCENARIOS, type Scenario } from './scenarios.js';
+
+const IDS = [...SCENARIOS.map((scenario) => scenario.id), MICRO_SCENARIO.id];
+
+async function requestHeaders(contender: Contender, server: RunningServer): Promise<Record<string, string>> {
+  const response = await fetch(server.url + contender.path);
+  await response.arrayBuffer();
+  if (!contender.conditional) {
+    if (response.status !== contender.status) {
+      throw new Error(`${contender.id}: first request answered ${response.status}, expected ${contender.status}`);
+    }
+    return {};
+  }
+  const tag = response.headers.get('etag');
+  if (!tag) throw new Error(`${contender.id}: no ETag to send in If-None-Match`);
+  return { 'if-none-match': tag };
+}
+
+async function runScenario(
+  scenario: Scenario,
+  options: ReturnType<typeof parseOptions>,
+  redis: () => Promise<RunningRedis>,
+): Promise<ScenarioResult> {
+  const base = { id: scenario.id, title: scenario.title, about: scenario.about, baseline: scenario.baseline };
+  const servers: RunningServer[] = [];
+  try {
+    const redisUrl = scenario.redis ? (await redis()).url : undefined;
+    for (const contender of scenario.contenders) servers.push(await startServer(contender.server, redisUrl));
+    const targets = new Map<string, { contender: Contender; server: RunningServer; headers: Record<string, string> }>();
+    for (const [i, contender] of scenario.contenders.entries()) {
+      const server = servers[i] as RunningServer;
+      targets.set(contender.id, { contender, server, headers: await requestHeaders(contender, server) });
+    }
+    const run = (id: string, duration: number) => {
+      const target = targets.get(id);
+      if (!target) throw new Error(`unknown contender ${id}`);
+      return load({
+        url: target.server.url + target.contender.path,
+        headers: target.headers,
+        duration,
+        connections: options.connections,
+        status: target.contender.status,
+      });
+    };
+    for (const contender of scenario.contenders) await run(contender.id, options.warmup);
+    const samples = new Map<string, Sample[]>(scenario.contenders.map((c) => [c.id, []]));
+    for (let round = 0; round < options.rounds; round++) {
+      for (const contender of roundOrder(scenario.contenders, round)) {
+        const sample = await run(contender.id, options.duration);
+        samples.get(contender.id)?.push(sample);
+        console.log(
+          `  round ${round + 1} ${contender.id.padEnd(18)} ${sample.rps.toFixed(0).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms`,
+        );
+      }
+    }
+    return {
+      ...base,
+      unit: 'req/s',
+      rows: summarize(scenario.contenders, scenario.baseline, samples),
+      targets: evaluateTargets(scenario.targets, samples),
+    };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`  FAILED: ${message}`);
+    return { ...base, unit: 'req/s', rows: [], targets: [], error: message };
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+  }
+}
+
+function runMicroScenario(options: ReturnType<typeof parseOptions>): ScenarioResult {
+  const samples = runMicro(options.rounds, Math.max(200, options.duration * 400));
+  const contenders = MICRO_CONTENDERS.map(({ id, label }) => ({ id, label }));
+  for (const { id } of contenders) {
+    const rates = samples.get(id)?.map((s) => s.rps.toFixed(1)) ?? [];
+    console.log(`  ${id.padEnd(22)} ${rates.join('  ')} ops/s`);
+  }
+  return {
+    ...MICRO_SCENARIO,
+    targets: evaluateTargets(MICRO_SCENARIO.targets, samples),
+    unit: 'ops/s',
+    rows: summarize(contenders, MICRO_SCENARIO.baseline, samples),
+  };
+}
+
+async function main(): Promise<number> {
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(process.argv.slice(2), IDS);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    console.error(`${USAGE}\nscenarios: ${IDS.join(', ')}`);
+    return 2;
+  }
+  installCleanup();
+  const started = performance.now();
+  const loadBefore = loadavg()[0] ?? 0;
+  const selected = (id: string) => options.only === undefined || options.only.includes(id);
+  let redis: RunningRedis | undefined;
+  const results: ScenarioResult[] = [];
+  try {
+    for (const scenario of SCENARIOS.filter((s) => selected(s.id))) {
+      console.log(`\n${scenario.title}`);
+      results.push(
+        await runScenario(scenario, options, async () => {
+          redis ??= await startRedisServer();
+          return redis;
+        }),
+      );
+    }
+    if (selected(MICRO_SCENARIO.id)) {
+      console.log(`\n${MICRO_SCENARIO.title}`);
+      results.push(runMicroScenario(options));
+    }
+  } finally {
+    await redis?.stop();
+  }
+  const cpu = cpus();
+  const info: RunInfo = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: cpu[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpu.length,
+    memoryGiB: totalmem() / 2 ** 30,
+    os: `${type()} ${release()}`,
+    loadBefore,
+    loadAfter: loadavg()[0] ?? 0,
+    mode: options.quick ? 'quick (smoke run, not for publishing)' : 'full',
+    rounds: options.rounds,
+    duration: options.duration,
+    warmup: options.warmup,
+    connections: options.connections,
+    elapsedSeconds: (performance.now() - started) / 1000,
+  };
+  const out = fileURLToPath(new URL(`../${options.out}`, import.meta.url));
+  writeFileSync(out, renderReport(info, results));
+  const failed = results.filter((result) => result.error);
+  const missed = results.flatMap((result) => result.targets.filter((target) => !target.met).map(() => result.id));
+  console.log(`\nwrote ${out} in ${Math.round(info.elapsedSeconds)} s`);
+  console.log(
+    `${failed.length} scenario(s) failed, ${missed.length} target(s) not met${missed.length ? `: ${missed.join(', ')}` : ''}`,
+  );
+  return failed.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,108 @@
+import type { Row, TargetOutcome } from './runner/stats.js';
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  about: string;
+  baseline: string;
+  unit: 'req/s' | 'ops/s';
+  rows: Row[];
+  targets: TargetOutcome[];
+  /** Set when the scenario could not be measured (a server failed, a non-2xx was seen, …). */
+  error?: string | undefined;
+}
+
+export interface RunInfo {
+  date: string;
+  node: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  /** 1-minute load average when the run started and ended. */
+  loadBefore: number;
+  loadAfter: number;
+  mode: string;
+  rounds: number;
+  duration: number;
+  warmup: number;
+  connections: number;
+  elapsedSeconds: number;
+}
+
+const fixed = (value: number | undefined, digits: number) => (value === undefined ? '–' : value.toFixed(digits));
+const ratio = (value: number) => `${value.toFixed(2)}×`;
+
+function labelOf(result: ScenarioResult, id: string): string {
+  return result.rows.find((row) => row.id === id)?.label ?? id;
+}
+
+function table(result: ScenarioResult): string {
+  const latency = result.unit === 'req/s';
+  const head = latency
+    ? ['| contender | req/s | p50 ms | p99 ms | ratio to baseline |', '| --- | ---: | ---: | ---: | ---: |']
+    : ['| contender | ops/s | ratio to baseline |', '| --- | ---: | ---: |'];
+  const lines = result.rows.map((row) => {
+    const name = row.id === result.baseline ? `${row.label} (baseline)` : row.label;
+    return latency
+      ? `| ${name} | ${fixed(row.rps, 0)} | ${fixed(row.p50, 1)} | ${fixed(row.p99, 1)} | ${ratio(row.ratio)} |`
+      : `| ${name} | ${fixed(row.rps, 1)} | ${ratio(row.ratio)} |`;
+  });
+  return [...head, ...lines].join('\n');
+}
+
+function targetLine(result: ScenarioResult, target: TargetOutcome): string {
+  return `${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)}: **${ratio(target.ratio)}** (target ≥ ${ratio(target.min)}) — ${target.met ? 'met' : '**not met**'}`;
+}
+
+/** The paragraph under a scenario's table: what it measures, then the figures of this run. */
+export function paragraph(result: ScenarioResult, rounds: number): string {
+  if (result.error) return `${result.about}\n\nNot measured in this run: ${result.error}`;
+  const figures = result.rows
+    .filter((row) => row.id !== result.baseline)
+    .map((row) => {
+      const low = Math.min(...row.ratios);
+      const high = Math.max(...row.ratios);
+      return `${row.label} ran at ${ratio(row.ratio)} the baseline (${labelOf(result, result.baseline)}), median of ${rounds} same-round ratios ranging ${low.toFixed(2)}–${high.toFixed(2)}`;
+    });
+  const verdicts = result.targets.map((target) => targetLine(result, target));
+  const verdict =
+    result.targets.length === 0
+      ? 'There is no target for this scenario; it is a reference point.'
+      : `Targets: ${verdicts.join('; ')}.`;
+  return `${result.about}\n\nIn this run ${figures.join('; ')}. ${verdict}`;
+}
+
+/** RESULTS.md: the machine, the settings, a summary of the targets and per scenario a table and a paragraph. */
+export function renderReport(info: RunInfo, results: readonly ScenarioResult[]): string {
+  const targets = results.flatMap((result) =>
+    result.error
+      ? [`| ${result.title} | – | – | not measured |`]
+      : result.targets.map(
+          (target) =>
+            `| ${result.title}: ${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)} | ${ratio(target.ratio)} | ≥ ${ratio(target.min)} | ${target.met ? 'met' : '**not met**'} |`,
+        ),
+  );
+  const sections = results.map((result) =>
+    [`## ${result.title}`, '', result.error ? '' : table(result), '', paragraph(result, info.rounds)].join('\n'),
+  );
+  return [
+    '# expresskit benchmark results',
+    '',
+    '<!-- Written by `pnpm bench` (bench/src/main.ts); do not edit by hand: rerun it. -->',
+    '',
+    `- Date: ${info.date}`,
+    `- Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB.toFixed(1)} GiB, ${info.os}`,
+    `- Node.js ${info.node}; load average ${info.loadBefore.toFixed(2)} at the start, ${info.loadAfter.toFixed(2)} at the end`,
+    `- Mode: ${info.mode}: ${info.rounds} rounds × ${info.duration} s per contender after a ${info.warmup} s warm-up, ${info.connections} connections, loopback, every server in its own process, contenders interleaved (order rotated each round); took ${Math.round(info.elapsedSeconds)} s`,
+    '- req/s, p50 and p99 are medians over the rounds; a ratio is the median of the per-round ratios to the contender measured in the same round.',
+    '',
+    '## Targets',
+    '',
+    '| comparison | ratio | target | |',
+    '| --- | ---: | ---: | --- |',
+    ...targets,
+    '',
+    ...sections.flatMap((section) => [section, '']),
+  ].join('\n');
+}

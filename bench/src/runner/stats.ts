@@ -1,0 +1,91 @@
+/** One contender's figures in one round. */
+export interface Sample {
+  /** Requests (or operations) per second. */
+  rps: number;
+  /** Latency percentiles in ms (`undefined` for micro-benchmarks). */
+  p50?: number | undefined;
+  p99?: number | undefined;
+}
+
+export interface Row {
+  id: string;
+  label: string;
+  rps: number;
+  p50: number | undefined;
+  p99: number | undefined;
+  /** Median over rounds of (this contender's req/s ÷ the baseline's in the same round). */
+  ratio: number;
+  /** The per-round ratios the median is taken of. */
+  ratios: number[];
+}
+
+export interface TargetOutcome {
+  subject: string;
+  reference: string;
+  min: number;
+  ratio: number;
+  met: boolean;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const upper = sorted[mid] as number;
+  return sorted.length % 2 === 1 ? upper : ((sorted[mid - 1] as number) + upper) / 2;
+}
+
+/** subject ÷ reference, round by round (both measured in the same round, so under the same noise). */
+export function roundRatios(subject: readonly Sample[], reference: readonly Sample[]): number[] {
+  if (subject.length !== reference.length) throw new RangeError('both contenders need the same number of rounds');
+  return subject.map((sample, i) => sample.rps / (reference[i] as Sample).rps);
+}
+
+function optionalMedian(values: ReadonlyArray<number | undefined>): number | undefined {
+  const defined = values.filter((value): value is number => value !== undefined);
+  return defined.length === 0 ? undefined : median(defined);
+}
+
+/** The table of one scenario: medians per contender and the median same-round ratio to the baseline. */
+export function summarize(
+  contenders: ReadonlyArray<{ id: string; label: string }>,
+  baseline: string,
+  samples: ReadonlyMap<string, readonly Sample[]>,
+): Row[] {
+  const base = samples.get(baseline);
+  if (!base) throw new RangeError(`no samples for the baseline "${baseline}"`);
+  return contenders.map(({ id, label }) => {
+    const own = samples.get(id);
+    if (!own) throw new RangeError(`no samples for "${id}"`);
+    const ratios = roundRatios(own, base);
+    return {
+      id,
+      label,
+      rps: median(own.map((sample) => sample.rps)),
+      p50: optionalMedian(own.map((sample) => sample.p50)),
+      p99: optionalMedian(own.map((sample) => sample.p99)),
+      ratio: median(ratios),
+      ratios,
+    };
+  });
+}
+
+export function evaluateTargets(
+  targets: ReadonlyArray<{ subject: string; reference: string; min: number }>,
+  samples: ReadonlyMap<string, readonly Sample[]>,
+): TargetOutcome[] {
+  return targets.map(({ subject, reference, min }) => {
+    const own = samples.get(subject);
+    const ref = samples.get(reference);
+    if (!own || !ref) throw new RangeError(`target ${subject}/${reference}: no samples`);
+    const ratio = median(roundRatios(own, ref));
+    return { subject, reference, min, ratio, met: ratio >= min };
+  });
+}
+
+/** The order contenders run in round `round`: rotated by one each round (A B C, B C A, C A B, …). */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  if (items.length === 0) return [];
+  const shift = round % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
