@@ -174,14 +174,20 @@ describe.each(expressMajors)('fields() on $name', ({ express, major }) => {
     expect((await request(app()).get('/locals')).text).toBe('|null|null');
   });
 
-  it('caches compiled selections in a bounded LRU keyed by the canonical mask', async () => {
+  /** An app that records the `res.locals.fields` of every request. */
+  function recording(options: FieldsOptions) {
     const seen: unknown[] = [];
     const server = express();
-    server.use(fields({ cacheSize: 2 }));
+    server.use(fields(options));
     server.get('/', (_req: Request, res: Response) => {
       seen.push(res.locals.fields);
       res.json(user);
     });
+    return { server, seen };
+  }
+
+  it('caches compiled selections in a bounded LRU keyed by the canonical mask', async () => {
+    const { server, seen } = recording({ cacheSize: 2 });
     for (const query of ['b,a', 'a,b', 'a,b,a', 'a&fields=b', 'b,a']) await request(server).get(`/?fields=${query}`);
     // Five spellings of one selection: one compiled selector.
     expect(new Set(seen).size).toBe(1);
@@ -195,14 +201,8 @@ describe.each(expressMajors)('fields() on $name', ({ express, major }) => {
   });
 
   it('bounds the cache by size too: two of the largest masks evict what came before', async () => {
-    const seen: unknown[] = [];
-    const server = express();
     // 4 entries, 256 size units: a 200-name mask is about 210 units (plan members plus key length).
-    server.use(fields({ cacheSize: 4 }));
-    server.get('/', (_req: Request, res: Response) => {
-      seen.push(res.locals.fields);
-      res.json(user);
-    });
+    const { server, seen } = recording({ cacheSize: 4 });
     const big = (prefix: string) => Array.from({ length: 200 }, (_, i) => `${prefix}${i}`).join(',');
     for (const query of ['id', 'id', big('p'), big('q'), big('p'), 'id'])
       await request(server).get(`/?fields=${query}`);
@@ -214,13 +214,7 @@ describe.each(expressMajors)('fields() on $name', ({ express, major }) => {
   });
 
   it('compiles the selection of a request without fields/exclude once, at creation', async () => {
-    const seen: unknown[] = [];
-    const server = express();
-    server.use(fields({ deny: 'password', cacheSize: 1 }));
-    server.get('/', (_req: Request, res: Response) => {
-      seen.push(res.locals.fields);
-      res.json(user);
-    });
+    const { server, seen } = recording({ deny: 'password', cacheSize: 1 });
     const one = await request(server).get('/');
     // A selection in between fills the one-entry cache; the selection of no parameters is not in it.
     await request(server).get('/?fields=id');
