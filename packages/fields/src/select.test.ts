@@ -70,6 +70,20 @@ describe('selection beyond json-mask', () => {
     expect(selectFields([new Doc('s')], 'key')).toEqual([{ key: '0' }]);
   });
 
+  it('serialises like the input: a toJSON() result holding a toJSON function is not made callable', () => {
+    const tricky = { toJSON: () => ({ a: 1, b: 2, toJSON: () => 'hijacked' }) };
+    const input = { x: tricky, y: 1 };
+    expect(JSON.stringify(input)).toBe('{"x":{"a":1,"b":2},"y":1}');
+    for (const [mask, exclude, expected] of [
+      [null, 'y', '{"x":{"a":1,"b":2}}'],
+      ['x/*', null, '{"x":{"a":1,"b":2}}'],
+      ['x(a,toJSON)', null, '{"x":{"a":1}}'],
+      ['*/*', 'x/b', '{"x":{"a":1},"y":1}'],
+    ] as const) {
+      expect(JSON.stringify(selectFields(input, mask, exclude === null ? {} : { exclude }))).toBe(expected);
+    }
+  });
+
   it('reads own enumerable properties only', () => {
     const proto = { inherited: 1 };
     const value = Object.create(proto) as Record<string, unknown>;

@@ -90,7 +90,9 @@ function walk(node: PlanNode, source: Record<string, unknown>): Record<string, u
     const rule = byName.size === 0 ? rest : (byName.get(name) ?? rest);
     if (rule === DROP || FORBIDDEN.has(name)) continue;
     const child = source[name];
-    if (child === undefined) continue;
+    // JSON.stringify leaves a function member out, but one named toJSON on an object we build
+    // would be called when the output is serialised (a toJSON() that returns such an object).
+    if (child === undefined || (typeof child === 'function' && name === 'toJSON')) continue;
     if (rule === KEEP) out[name] = child;
     else {
       const result = applyNode(rule, child, name);
