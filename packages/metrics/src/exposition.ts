@@ -29,11 +29,33 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-function formatLabels(labels: Readonly<Record<string, string | number | undefined>>): string {
+/**
+ * OpenMetrics 1.0 "Canonical Numbers" for `le` and `quantile` label values: Go's `%g` rendering
+ * with `.0` appended when there is neither a decimal point nor an exponent (`1.0`, `0.005`,
+ * `100000.0`, `1e+06`, `1e-05`, `+Inf`).
+ */
+export function canonicalNumber(value: string | number): string {
+  const number = typeof value === 'number' ? value : Number(value);
+  if (typeof value === 'string' && (value.trim() === '' || Number.isNaN(number))) return value;
+  if (Number.isNaN(number)) return 'NaN';
+  if (number === Number.POSITIVE_INFINITY) return '+Inf';
+  if (number === Number.NEGATIVE_INFINITY) return '-Inf';
+  const [mantissa = '0', exponentText = '0'] = number.toExponential().split('e');
+  const exponent = Number(exponentText);
+  if (exponent < -4 || exponent >= 6) {
+    const digits = String(Math.abs(exponent)).padStart(2, '0');
+    return `${mantissa}e${exponent < 0 ? '-' : '+'}${digits}`;
+  }
+  const fixed = Object.is(number, -0) ? '-0' : String(number);
+  return fixed.includes('.') ? fixed : `${fixed}.0`;
+}
+
+function formatLabels(labels: Readonly<Record<string, string | number | undefined>>, open: boolean): string {
   const parts: string[] = [];
   for (const [name, value] of Object.entries(labels)) {
     if (value === undefined) continue;
-    parts.push(`${name}="${escapeLabelValue(String(value))}"`);
+    const text = open && (name === 'le' || name === 'quantile') ? canonicalNumber(value) : String(value);
+    parts.push(`${name}="${escapeLabelValue(text)}"`);
   }
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
@@ -41,7 +63,9 @@ function formatLabels(labels: Readonly<Record<string, string | number | undefine
 /**
  * Renders metric families in the Prometheus text format 0.0.4 or in OpenMetrics 1.0.0. In
  * OpenMetrics a counter family is named without its `_total` suffix and its samples with it, as
- * the specification requires; the Prometheus format keeps the registered name. Pure: the metric
+ * the specification requires, metadata is `# TYPE` then `# HELP`, and `le`/`quantile` label values
+ * are canonical numbers (`le="1.0"`); the Prometheus format keeps the registered name and prom-client's
+ * `le="1"` (as the Go client does). Pure: the metric
  * objects are not touched (prom-client's own OpenMetrics output renames counters in place).
  */
 export function formatExposition(families: readonly MetricFamily[], format: ExpositionFormat): string {
@@ -50,10 +74,12 @@ export function formatExposition(families: readonly MetricFamily[], format: Expo
   for (const family of families) {
     const counter = family.type === 'counter';
     const familyName = open && counter ? family.name.replace(/_total$/, '') : family.name;
-    const lines = [`# HELP ${familyName} ${escapeHelp(family.help, open)}`, `# TYPE ${familyName} ${family.type}`];
+    const help = `# HELP ${familyName} ${escapeHelp(family.help, open)}`;
+    const type = `# TYPE ${familyName} ${family.type}`;
+    const lines = open ? [type, help] : [help, type]; // OpenMetrics: TYPE first (SHOULD)
     for (const sample of family.values) {
       const sampleName = sample.metricName ?? (open && counter ? `${familyName}_total` : family.name);
-      lines.push(`${sampleName}${formatLabels(sample.labels)} ${formatValue(sample.value)}`);
+      lines.push(`${sampleName}${formatLabels(sample.labels, open)} ${formatValue(sample.value)}`);
     }
     blocks.push(lines.join('\n'));
   }

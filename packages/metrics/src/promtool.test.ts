@@ -1,6 +1,8 @@
+import { channel } from '@expresskit/core';
 import { expressMajors } from '@expresskit/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Metrics } from './metrics.js';
+import { formatExposition, type MetricFamily } from './exposition.js';
+import { type Metrics, metrics } from './metrics.js';
 import { populatedMetrics } from './testing/populated.js';
 import { describePromtool, promtool } from './testing/promtool.js';
 
@@ -45,5 +47,26 @@ describePromtool('promtool check metrics', () => {
     const unexpected = findings(result.output).filter((line) => !PROM_CLIENT_DEFAULTS_ALLOW_LIST.includes(line));
     expect(unexpected).toEqual([]);
     expect(text).toContain('# TYPE nodejs_eventloop_lag_p99_seconds gauge');
+  });
+
+  it('finds nothing in output holding hostile label values (quotes, backslashes, newlines, braces)', async () => {
+    const hostile = ['/q"uote', '/back\\slash', '/new\nline', '/{brace}=",\\n', '/\u00e9\u2028\u0000'];
+    const h = metrics({ defaultMetrics: false });
+    try {
+      for (const route of hostile) channel('expresskit:cache').publish({ type: 'miss', route });
+      for (const check of hostile) {
+        channel('expresskit:health').publish({ type: 'check', check, status: 'pass', critical: false, durationMs: 1 });
+      }
+      const families = (await h.registry.getMetricsAsJSON()) as unknown as MetricFamily[];
+      const text = formatExposition(families, 'prometheus');
+      expect(text).toContain('http_route="/q\\"uote"');
+      expect(text).toContain('http_route="/back\\\\slash"');
+      expect(text).toContain('http_route="/new\\nline"');
+      const result = promtool(['check', 'metrics'], text);
+      expect(findings(result.output)).toEqual([]);
+      expect(result.status).toBe(0);
+    } finally {
+      h.close();
+    }
   });
 });
