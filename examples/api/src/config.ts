@@ -31,7 +31,8 @@ export function loadConfig(env: Env): Config {
   return {
     port: integerVar(env, 'PORT', 3000, { min: 0, max: 65_535 }),
     redisUrl: redisUrlVar(env),
-    rateLimit: integerVar(env, 'RATE_LIMIT', 600, { min: 1, max: 1_000_000_000 }),
+    // At most one request per microsecond of the window: the finest rate @expresskit/rate-limit represents.
+    rateLimit: integerVar(env, 'RATE_LIMIT', 600, { min: 1, max: 60_000_000 }),
     cursorSecret: cursorSecretVar(env),
     metricsToken: optionalVar(env, 'METRICS_TOKEN'),
   };

@@ -76,7 +76,7 @@ describe('the built server (what `pnpm start` runs)', () => {
     started = run({ RATE_LIMIT: 'lots' });
     expect(await started.exit).toBe(1);
     expect(started.stderr).toBe(
-      'Invalid configuration: RATE_LIMIT must be an integer from 1 to 1000000000, got "lots"\n',
+      'Invalid configuration: RATE_LIMIT must be an integer from 1 to 60000000, got "lots"\n',
     );
   });
 });

@@ -1,3 +1,4 @@
+import { mulberry32 } from '../random.js';
 import { type Database, transaction } from './sqlite.js';
 
 /** How much to seed. The defaults are what the app starts with. */
@@ -49,18 +50,6 @@ const PRICE_POINTS = [499, 999, 1499, 1999, 2499, 2999, 3999, 4999, 7499, 9999, 
 /** Products were created over the two years before this instant (fixed: the seed must not depend on the clock). */
 const SEED_END = Date.UTC(2026, 0, 1);
 const TWO_YEARS_MS = 2 * 365 * 24 * 60 * 60 * 1000;
-
-/** mulberry32: a tiny, well-distributed 32-bit PRNG. Deterministic, unlike `Math.random()`. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Fills an empty catalog with categories and products, deterministically. */
 export function seedCatalog(db: Database, options: SeedOptions = {}): void {
