@@ -125,6 +125,26 @@ describe.each(expressMajors)('scrape handler on $name', ({ express }) => {
     await request(app).get('/metrics').set('X-Internal', '1').expect(200);
   });
 
+  it('answers a throwing or rejecting predicate with a 500 through onError, never a hang', async () => {
+    const seen: number[] = [];
+    const { app } = appWith({
+      auth: (req) => {
+        if (req.headers['x-mode'] === 'throw') throw new Error('directory down');
+        return Promise.reject(new Error('directory down'));
+      },
+      onError: (problem, _req, res) => {
+        seen.push(problem.status);
+        res.statusCode = problem.status;
+        res.end(`failed ${problem.status}: ${problem.detail}`);
+      },
+    });
+    const thrown = await request(app).get('/metrics').set('X-Mode', 'throw').expect(500);
+    expect(thrown.text).toBe('failed 500: The metrics authorization check failed.');
+    const rejected = await request(app).get('/metrics').expect(500);
+    expect(rejected.text).toBe('failed 500: The metrics authorization check failed.');
+    expect(seen).toEqual([500, 500]);
+  });
+
   it('answers 500 problem details when a collector fails', async () => {
     const { app, m } = appWith();
     const { Gauge } = await import('prom-client');

@@ -73,7 +73,12 @@ export function createHandler(deps: ScrapeDeps): (req: IncomingMessage, res: Ser
         );
       }
       if (options.auth !== undefined) {
-        const denied = await authorize(options.auth, req);
+        let denied: ProblemError | undefined;
+        try {
+          denied = await authorize(options.auth, req);
+        } catch (error) {
+          denied = new ProblemError(500, { detail: 'The metrics authorization check failed.', cause: error });
+        }
         if (denied !== undefined) return fail(denied, req, res);
       }
       const format = negotiateFormat(req.headers.accept);
@@ -100,7 +105,11 @@ export function createHandler(deps: ScrapeDeps): (req: IncomingMessage, res: Ser
       res.end(req.method === 'HEAD' ? undefined : body);
     };
     run().catch((error: unknown) => {
-      sendProblem(res, new ProblemError(500, { detail: 'The metrics endpoint failed.', cause: error }));
+      try {
+        sendProblem(res, new ProblemError(500, { detail: 'The metrics endpoint failed.', cause: error }));
+      } catch {
+        res.destroy(); // nothing more can be sent: never leave the scraper hanging
+      }
     });
   };
 }

@@ -104,6 +104,16 @@ export function metrics(options: MetricsOptions = {}): Metrics {
   if (resolved.cluster === 'worker') cleanups.push(answerPrimary(registry));
 
   const guard = series.guard('http_server_request_duration_seconds');
+  // one labelled child per method label (at most 11 values), so the hot path allocates no label object for it
+  const activeChildren = new Map<string, ReturnType<typeof active.labels>>();
+  const activeFor = (method: string): ReturnType<typeof active.labels> => {
+    let child = activeChildren.get(method);
+    if (child === undefined) {
+      child = active.labels({ [methodName]: method });
+      activeChildren.set(method, child);
+    }
+    return child;
+  };
   let closed = false;
   /** Requests this instance records; a second pass (the middleware also mounted in a sub-app) only instruments. */
   const recording = new WeakSet<IncomingMessage>();
@@ -117,7 +127,8 @@ export function metrics(options: MetricsOptions = {}): Metrics {
     recording.add(req);
     const started = process.hrtime.bigint();
     const method = methodLabel(req.method);
-    active.inc({ [methodName]: method });
+    const inFlight = activeFor(method);
+    inFlight.inc();
     trackRoute(req);
     const responseBytes = responseSize ? countResponseBytes(res) : undefined;
 
@@ -127,7 +138,7 @@ export function metrics(options: MetricsOptions = {}): Metrics {
       recorded = true;
       res.off('finish', record);
       res.off('close', record);
-      active.dec({ [methodName]: method });
+      inFlight.dec();
       if (scrapeRequests.has(req)) return;
       const status = res.writableFinished ? statusLabel(res.statusCode) : ABORTED_STATUS;
       const template = routeTemplate(req) ?? UNMATCHED_ROUTE;
