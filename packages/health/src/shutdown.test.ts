@@ -73,6 +73,30 @@ describe('gracefulShutdown in process', () => {
     }
   });
 
+  it('resolves 1 and logs, instead of rejecting, when closing the server throws', async () => {
+    const errors: unknown[][] = [];
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const failure = new Error('not an http server');
+    server.closeIdleConnections = () => {
+      throw failure;
+    };
+    const controller = gracefulShutdown(server, {
+      signals: [],
+      delay: 0,
+      exit: false,
+      logger: { warn: () => {}, error: (...args: unknown[]) => errors.push(args) },
+    });
+    try {
+      expect(await controller.shutdown()).toBe(1);
+      expect(controller.state).toBe('closed');
+      expect(errors).toEqual([['gracefulShutdown: closing the server failed:', failure]]);
+    } finally {
+      Reflect.deleteProperty(server, 'closeIdleConnections'); // back to the prototype's
+      server.close();
+    }
+  });
+
   it('resolves 1 and logs when a hook throws, still running the others', async () => {
     const errors: unknown[][] = [];
     const server = http.createServer();

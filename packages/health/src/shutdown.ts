@@ -105,7 +105,12 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
         resolve(1);
       }, opts.timeout);
     });
-    const code = await Promise.race([drain(), deadline]);
+    // A drain that throws (e.g. a server without closeIdleConnections) still ends in an exit.
+    const drained = drain().catch((error: unknown) => {
+      opts.logger.error('gracefulShutdown: closing the server failed:', error);
+      return 1;
+    });
+    const code = await Promise.race([drained, deadline]);
     clearTimeout(deadlineTimer);
     state = 'closed';
     for (const signal of opts.signals) process.off(signal, onSignal);
@@ -118,13 +123,14 @@ export function gracefulShutdown(server: Server, options: GracefulShutdownOption
     if (opts.delay > 0) await new Promise((resolve) => setTimeout(resolve, opts.delay));
     failed = (await runHooks('beforeShutdown', opts.beforeShutdown)) || failed;
     closing = true;
-    const closed = new Promise<void>((resolve) => {
-      if (!server.listening) resolve();
-      else server.close(() => resolve());
-    });
     for (const res of inflight) if (!res.headersSent) res.setHeader('Connection', 'close');
-    server.closeIdleConnections();
-    await closed;
+    // Stop accepting, close the idle keep-alive connections now and the busy ones as their
+    // responses end (onResponseClose); resolves once every connection is gone.
+    await new Promise<void>((resolve) => {
+      if (server.listening) server.close(() => resolve());
+      else resolve();
+      server.closeIdleConnections();
+    });
     failed = (await runHooks('onShutdown', opts.onShutdown)) || failed;
     return failed ? 1 : 0;
   }
