@@ -31,7 +31,10 @@ describe('node:cluster aggregation with real workers', () => {
     if (primary.exitCode !== null || primary.signalCode !== null) return;
     const exited = new Promise((resolve) => primary.once('exit', resolve));
     primary.stdin?.end();
+    // the fixture exits on stdin end; should it not within 10 s, kill it (its workers die with its IPC channel)
+    const timer = setTimeout(() => primary.kill('SIGKILL'), 10_000);
     await exited;
+    clearTimeout(timer);
   });
 
   it('sums the counters and histograms of every answering worker in both formats; gauges stay per process', async () => {

@@ -41,6 +41,8 @@ interface RouteState {
 const states = new WeakMap<IncomingMessage, RouteState>();
 const wrapped = new WeakSet<LayerLike>();
 const instrumentedLength = new WeakMap<RouterLike, number>();
+/** The routers of an application and of the applications it is mounted in. */
+const appRouters = new WeakMap<object, RouterLike[]>();
 
 function stateOf(req: IncomingMessage): RouteState {
   let state = states.get(req);
@@ -117,10 +119,17 @@ export function instrumentRouter(router: RouterLike): void {
 /** Starts tracking the route template of `req`; instruments the routers of `req.app` and of its parent apps. */
 export function trackRoute(req: IncomingMessage): void {
   if (!states.has(req)) stateOf(req).partial = baseUrlOf(req) !== '';
-  for (const app of appChain((req as IncomingMessage & { app?: unknown }).app)) {
-    const router = routerOf(app);
-    if (router !== undefined) instrumentRouter(router);
+  const app = (req as IncomingMessage & { app?: unknown }).app;
+  if (typeof app !== 'function') return;
+  let routers = appRouters.get(app);
+  if (routers === undefined) {
+    // once per application (mounting happens at start-up; a route missed later is found by tree.ts)
+    routers = appChain(app)
+      .map(routerOf)
+      .filter((router) => router !== undefined);
+    appRouters.set(app, routers);
   }
+  for (const router of routers) instrumentRouter(router);
 }
 
 /**
