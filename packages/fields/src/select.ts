@@ -68,6 +68,11 @@ function applyObject(node: PlanNode, input: object, key: string | number): unkno
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null && isBoxed(value)) return node.rest !== DROP ? value : OMIT;
+  if (node.rest === DROP && value !== input) {
+    // A toJSON() result (a Mongoose document's plain object, say) can take the specialised path.
+    const result = fastPick(node, value);
+    if (result !== SLOW) return result;
+  }
   return walk(node, value as Record<string, unknown>);
 }
 
@@ -81,25 +86,28 @@ function isBoxed(value: object): boolean {
  * order it sends them), applying each member's rule.
  */
 function walk(node: PlanNode, source: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(source);
   const out: Record<string, unknown> = {};
   const byName = node.byName;
   const rest = node.rest;
-  const keys = Object.keys(source);
   for (let i = 0; i < keys.length; i++) {
     const name = keys[i] as string;
     const rule = byName.size === 0 ? rest : (byName.get(name) ?? rest);
-    if (rule === DROP || FORBIDDEN.has(name)) continue;
-    const child = source[name];
-    // JSON.stringify leaves a function member out, but one named toJSON on an object we build
-    // would be called when the output is serialised (a toJSON() that returns such an object).
-    if (child === undefined || (typeof child === 'function' && name === 'toJSON')) continue;
-    if (rule === KEEP) out[name] = child;
-    else {
-      const result = applyNode(rule, child, name);
-      if (result !== OMIT) out[name] = result;
-    }
+    if (rule !== DROP && !FORBIDDEN.has(name)) put(out, name, rule, source[name]);
   }
   return out;
+}
+
+/** Adds member `name` (never a forbidden name, never `DROP`) to `out`, selected by `rule`. */
+function put(out: Record<string, unknown>, name: string, rule: Rule, child: unknown): void {
+  // JSON.stringify leaves a function member out, but one named toJSON on an object we build
+  // would be called when the output is serialised (a toJSON() that returns such an object).
+  if (child === undefined || (typeof child === 'function' && name === 'toJSON')) return;
+  if (rule === KEEP) out[name] = child;
+  else if (rule !== DROP) {
+    const result = applyNode(rule, child, name);
+    if (result !== OMIT) out[name] = result;
+  }
 }
 
 function applyArray(node: PlanNode, items: readonly unknown[]): unknown[] {
