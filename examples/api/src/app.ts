@@ -61,9 +61,6 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
       // L1 only), so failing readiness would take all of them out of rotation for a degradation.
       ...(redis ? { 'redis:responseTime': redisCheck(redis, { critical: false }) } : {}),
     },
-    // Startup is over once the cache listens for invalidations from other instances: before that
-    // this instance could serve entries that another one has already invalidated.
-    startupChecks: { 'cache:invalidationBus': () => cache.ready },
   });
 
   const app = express();

@@ -25,6 +25,9 @@ async function main(): Promise<void> {
   }
 
   const api = createApp({ db, config, redis });
+  // Serve only once the cache hears other instances' invalidations: before that, this instance
+  // could answer from entries another one has already invalidated.
+  await api.cache.ready;
   const server = createServer(api.app);
 
   gracefulShutdown(server, {
