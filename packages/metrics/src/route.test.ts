@@ -162,6 +162,20 @@ describe.each(expressMajors)('route templates on $name', ({ express, major }) =>
     }
   });
 
+  it('never fails a request because a layer cannot be labelled', async () => {
+    const app = appWithMetrics();
+    const route = app.route('/odd/:id');
+    route.get(ok);
+    Object.defineProperty(route, 'path', {
+      get() {
+        throw new Error('an odd layer');
+      },
+    });
+    await request(app).get('/odd/1').expect(200, 'ok');
+    await request(app).get('/odd/2').expect(200, 'ok');
+    expect(await countsBy(m.registry, 'http_route')).toEqual({ '(unmatched)': 2 });
+  });
+
   it('uses the path syntax of the Express major: wildcards and optional segments', async () => {
     const app = appWithMetrics();
     const files = express.Router();

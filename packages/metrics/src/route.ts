@@ -53,6 +53,18 @@ function stateOf(req: IncomingMessage): RouteState {
   return state;
 }
 
+/**
+ * Labelling must never fail a request: a wrapper's exception would become the request's 500, and
+ * one in the 'finish' listener an uncaught exception. An odd layer costs its label, nothing more.
+ */
+function safely<T>(compute: () => T, fallback: T): T {
+  try {
+    return compute();
+  } catch {
+    return fallback;
+  }
+}
+
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const query = url.indexOf('?');
@@ -69,9 +81,9 @@ function wrapMount(layer: LayerLike, original: RequestHandle): RequestHandle {
     const depth = state.mounts.length;
     const parentBase = state.bases[depth - 1] ?? '';
     const base = baseUrlOf(req);
-    state.mounts.push(layerPattern(layer, base.slice(parentBase.length) || '/'));
+    state.mounts.push(safely(() => layerPattern(layer, base.slice(parentBase.length) || '/'), '/'));
     state.bases.push(base);
-    if (isRouter(original)) instrumentRouter(original);
+    if (isRouter(original)) safely(() => instrumentRouter(original), undefined);
     return original(req, res, function restoreMounts(err?: unknown) {
       state.mounts.length = depth;
       state.bases.length = depth;
@@ -85,8 +97,11 @@ function wrapMount(layer: LayerLike, original: RequestHandle): RequestHandle {
 function wrapRoute(layer: LayerLike, original: RequestHandle): RequestHandle {
   const routed = function routeWithTemplate(req: IncomingMessage, res: unknown, next: (err?: unknown) => void) {
     const state = stateOf(req);
-    state.template = joinTemplate(state.mounts, routePattern(layer, pathOf(req)));
-    state.routed = true;
+    const pattern = safely(() => routePattern(layer, pathOf(req)), undefined);
+    if (pattern !== undefined) {
+      state.template = joinTemplate(state.mounts, pattern);
+      state.routed = true;
+    }
     return original(req, res, function leaveRoute(err?: unknown) {
       if (err === undefined || err === null || err === 'route' || err === 'router') state.template = undefined;
       return next(err);
@@ -118,6 +133,10 @@ export function instrumentRouter(router: RouterLike): void {
 
 /** Starts tracking the route template of `req`; instruments the routers of `req.app` and of its parent apps. */
 export function trackRoute(req: IncomingMessage): void {
+  safely(() => track(req), undefined);
+}
+
+function track(req: IncomingMessage): void {
   if (!states.has(req)) stateOf(req).partial = baseUrlOf(req) !== '';
   const app = (req as IncomingMessage & { app?: unknown }).app;
   if (typeof app !== 'function') return;
@@ -138,6 +157,10 @@ export function trackRoute(req: IncomingMessage): void {
  * `req.route.path` is joined to the mounts the wrappers saw.
  */
 export function routeTemplate(req: IncomingMessage): string | undefined {
+  return safely(() => templateOf(req), undefined);
+}
+
+function templateOf(req: IncomingMessage): string | undefined {
   const state = states.get(req);
   if (state?.routed === true && (state.template === undefined || !state.partial)) return state.template;
   const route = (req as IncomingMessage & { route?: { path?: unknown } }).route;
