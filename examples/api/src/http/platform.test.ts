@@ -107,6 +107,16 @@ describe('probes, metrics, rate limiting and errors (memory defaults)', () => {
     expect(running.logged).toEqual([new Error('disk on fire')]);
   });
 
+  it('fails startup and readiness (503) until the server marks itself started; liveness passes', async () => {
+    running = await startApi({ started: false });
+    expect((await request(running.url).get('/health/startup')).status).toBe(503);
+    expect((await request(running.url).get('/health/ready')).status).toBe(503);
+    expect((await request(running.url).get('/health/live')).status).toBe(200);
+    running.api.health.markStarted();
+    expect((await request(running.url).get('/health/startup')).status).toBe(200);
+    expect((await request(running.url).get('/health/ready')).status).toBe(200);
+  });
+
   it('fails readiness (503) once shutdown has begun, while liveness still passes', async () => {
     running = await startApi();
     running.api.health.markShuttingDown();

@@ -38,6 +38,8 @@ export interface StartOptions {
   now?: () => number;
   /** Products to seed; small by default to keep the suite fast (the full seed has its own test). */
   products?: number;
+  /** Call `health.markStarted()` once listening, as `server.ts` does. @default true */
+  started?: boolean;
   /** A database shared with another instance (as a real database server would be); not closed by `close()`. */
   db?: Database;
 }
@@ -57,7 +59,7 @@ export async function startApi(options: StartOptions = {}): Promise<RunningApi> 
   });
   const server = api.app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));
-  api.health.markStarted();
+  if (options.started !== false) api.health.markStarted();
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
