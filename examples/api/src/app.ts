@@ -40,7 +40,7 @@ export interface CatalogApp {
   health: HealthRouter;
   cache: ResponseCache;
   catalog: Catalog;
-  /** Releases what the app created: cache bus, rate-limit store, metric subscriptions, monitors. */
+  /** Releases what the app created: cache bus, rate-limit store, metric subscriptions, load monitors. */
   close(): Promise<void>;
 }
 
@@ -63,6 +63,8 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
     },
   });
 
+  const loadShedding = underPressure({ maxEventLoopDelay: '1s' });
+
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // etag() and the cache send strong ETags; Express's weak ones would be noise on errors
@@ -77,7 +79,7 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
   // 3. Probes before load shedding and rate limiting: Kubernetes must always get an answer.
   app.use(probes);
   // 4. Shed load (503) before doing any work when the event loop is saturated.
-  app.use(underPressure({ maxEventLoopDelay: '1s' }));
+  app.use(loadShedding);
   // 5. Rate limit the API routes: one quota per client IP, shared by all instances through Redis.
   app.use(
     rateLimit({
@@ -108,6 +110,7 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
       await rateLimitStore.close();
       observability.close();
       probes.close();
+      loadShedding.close();
     },
   };
 }
