@@ -1,7 +1,14 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { isProblemError } from '@expresskit/core';
+import { expressMajors } from '@expresskit/testing';
+import type { Request, Response } from 'express';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFields, selectFields } from './compile.js';
+import { fields } from './fields.js';
 
 const RULES = ['syntax', 'max-length', 'max-depth', 'max-selectors'];
 
@@ -103,5 +110,61 @@ describe('random masks (fast-check)', () => {
       { numRuns: 2000 },
     );
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+});
+
+describe.each(expressMajors)('random query strings over HTTP on $name (fast-check)', ({ express }) => {
+  const app = express();
+  app.use(fields({ deny: 'secret', allow: 'a,b(c),*' }));
+  app.get('/', (_req: Request, res: Response) => {
+    res.json({ a: 1, b: { c: [1, { c: 2 }], d: 'x' }, secret: 's', __proto__x: 0 });
+  });
+  let server: Server;
+  let url = '';
+  beforeAll(async () => {
+    server = app.listen(0);
+    await once(server, 'listening');
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.close();
+    await once(server, 'close');
+  });
+
+  // Query text: parameters (with qs bracket shapes) holding random masks, and raw junk.
+  const name = fc.constantFrom('fields', 'exclude', 'fields[]', 'fields[0]', 'fields[x]', 'exclude[a][b]', 'other');
+  const value = fc.oneof(anyMask.map(encodeURIComponent), anyMask, fc.constantFrom('%', '%5C', '%2', '&', '='));
+  const query = fc
+    .array(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.tuple(name, value).map(([n, v]) => `${n}=${v}`) },
+        { weight: 1, arbitrary: value },
+      ),
+      { maxLength: 4 },
+    )
+    .map((parts) => parts.join('&'));
+
+  it('answer 200 with JSON or 400 with the problem, never anything else', async () => {
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(query, async (text) => {
+        const res = await request(url).get(`/?${text}`);
+        statuses.add(res.status);
+        if (res.status === 200) {
+          expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+          expect(res.body).not.toHaveProperty('secret');
+          return;
+        }
+        expect(res.status).toBe(400);
+        expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+        expect(res.body.type).toBe('tag:expresskit.dev,2026:invalid-parameter');
+        expect(['fields', 'exclude']).toContain(res.body.parameter);
+        expect([...RULES, 'type']).toContain(res.body.rule);
+        expect(Number.isInteger(res.body.offset)).toBe(true);
+      }),
+      { numRuns: 150 },
+    );
+    // Both outcomes were reached: the generator makes valid and invalid selections alike.
+    expect([...statuses].sort()).toEqual([200, 400]);
   });
 });
