@@ -34,17 +34,18 @@ function expressPaginateHandler(req: Request, res: Response): void {
   const skip = (page - 1) * limit;
   const total = CATALOG.length;
   const pageCount = Math.ceil(total / limit);
-  const href = expressPaginate.href(req);
+  const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  const relative = expressPaginate.href(req);
+  const href = (params: Record<string, unknown>) => origin + relative(params);
   const links: Record<string, string> = { self: href({ page, limit }), first: href({ page: 1, limit }) };
   if (page > 1) links.prev = href({ page: page - 1, limit });
   if (expressPaginate.hasNextPages(req)(pageCount)) links.next = href({ page: page + 1, limit });
   links.last = href({ page: pageCount, limit });
-  const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
   res.setHeader(
     'Link',
     Object.entries(links)
       .filter(([rel]) => rel !== 'self')
-      .map(([rel, url]) => `<${origin}${url}>; rel="${rel}"`)
+      .map(([rel, url]) => `<${url}>; rel="${rel}"`)
       .join(', '),
   );
   res.setHeader('X-Total-Count', String(total));

@@ -1,0 +1,154 @@
+import { compileFields } from '@expresskit/fields';
+import mask from 'json-mask';
+import { describe, expect, it } from 'vitest';
+import { MICRO_CONTENDERS } from '../micro.js';
+import { CATALOG, FIELDS_MASK } from '../payload.js';
+import { paragraph, renderReport, type ScenarioResult } from '../report.js';
+import { parseOptions } from './options.js';
+import { evaluateTargets, median, roundOrder, roundRatios, summarize } from './stats.js';
+
+describe('stats', () => {
+  it('median of odd and even counts, unsorted input left alone', () => {
+    const values = [5, 1, 3];
+    expect(median(values)).toBe(3);
+    expect(values).toEqual([5, 1, 3]);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow(RangeError);
+  });
+
+  it('ratios are taken round by round, then the median', () => {
+    const base = [{ rps: 100 }, { rps: 50 }, { rps: 200 }];
+    const ours = [{ rps: 120 }, { rps: 40 }, { rps: 300 }];
+    expect(roundRatios(ours, base)).toEqual([1.2, 0.8, 1.5]);
+    const rows = summarize(
+      [
+        { id: 'base', label: 'Base' },
+        { id: 'ours', label: 'Ours' },
+      ],
+      'base',
+      new Map([
+        ['base', base.map((s) => ({ ...s, p50: s.rps / 10, p99: s.rps }))],
+        ['ours', ours.map((s) => ({ ...s, p50: 1, p99: 9 }))],
+      ]),
+    );
+    expect(rows).toEqual([
+      { id: 'base', label: 'Base', rps: 100, p50: 10, p99: 100, ratio: 1, ratios: [1, 1, 1] },
+      { id: 'ours', label: 'Ours', rps: 120, p50: 1, p99: 9, ratio: 1.2, ratios: [1.2, 0.8, 1.5] },
+    ]);
+    expect(
+      evaluateTargets(
+        [{ subject: 'ours', reference: 'base', min: 1.25 }],
+        new Map([
+          ['base', base],
+          ['ours', ours],
+        ]),
+      ),
+    ).toEqual([{ subject: 'ours', reference: 'base', min: 1.25, ratio: 1.2, met: false }]);
+    expect(() => roundRatios([{ rps: 1 }], base)).toThrow(RangeError);
+  });
+
+  it('the order rotates by one each round', () => {
+    expect([0, 1, 2, 3].map((round) => roundOrder(['a', 'b', 'c'], round).join(''))).toEqual([
+      'abc',
+      'bca',
+      'cab',
+      'abc',
+    ]);
+  });
+});
+
+describe('options', () => {
+  const ids = ['ceiling', 'etag'];
+  it('full, quick and --only', () => {
+    expect(parseOptions([], ids)).toEqual({
+      quick: false,
+      only: undefined,
+      rounds: 3,
+      duration: 5,
+      warmup: 2,
+      connections: 10,
+      out: 'RESULTS.md',
+    });
+    expect(parseOptions(['--quick'], ids)).toMatchObject({
+      quick: true,
+      rounds: 3,
+      duration: 1,
+      out: 'RESULTS.quick.md',
+    });
+    expect(parseOptions(['--only', 'etag', '--rounds', '5'], ids)).toMatchObject({
+      only: ['etag'],
+      rounds: 5,
+      out: 'RESULTS.partial.md',
+    });
+  });
+
+  it('bad arguments throw a TypeError naming them', () => {
+    expect(() => parseOptions(['--only', 'nope'], ids)).toThrow('bench: unknown scenario nope; known: ceiling, etag');
+    expect(() => parseOptions(['--rounds', '2'], ids)).toThrow('bench: "--rounds" must be at least 3, got 2');
+    expect(() => parseOptions(['--duration', '0'], ids)).toThrow(
+      'bench: "--duration" must be a positive number, got 0',
+    );
+    expect(() => parseOptions(['--nope'], ids)).toThrow(TypeError);
+  });
+});
+
+describe('report', () => {
+  const result: ScenarioResult = {
+    id: 'x',
+    title: 'X',
+    about: 'About X.',
+    baseline: 'peer',
+    unit: 'req/s',
+    rows: [
+      { id: 'peer', label: 'Peer', rps: 1000, p50: 2, p99: 7.5, ratio: 1, ratios: [1, 1, 1] },
+      { id: 'ours', label: 'Ours', rps: 1500.4, p50: 1, p99: 4, ratio: 1.5, ratios: [1.4, 1.5, 1.6] },
+    ],
+    targets: [{ subject: 'ours', reference: 'peer', min: 1, ratio: 1.5, met: true }],
+  };
+
+  it('the paragraph is the template filled with the figures', () => {
+    expect(paragraph(result, 3)).toBe(
+      'About X.\n\nIn this run Ours ran at 1.50× the baseline (Peer), median of 3 same-round ratios ranging 1.40–1.60. Targets: Ours ÷ Peer: **1.50×** (target ≥ 1.00×) — met.',
+    );
+    expect(paragraph({ ...result, error: 'boom' }, 3)).toBe('About X.\n\nNot measured in this run: boom');
+  });
+
+  it('the report has the machine, the table and the targets', () => {
+    const text = renderReport(
+      {
+        date: '2026-11-24T04:00:00.000Z',
+        node: 'v20.20.2',
+        cpu: 'CPU',
+        cores: 2,
+        memoryGiB: 4,
+        os: 'Linux 6',
+        loadBefore: 1,
+        loadAfter: 2,
+        mode: 'full',
+        rounds: 3,
+        duration: 5,
+        warmup: 2,
+        connections: 10,
+        elapsedSeconds: 300,
+      },
+      [result],
+    );
+    expect(text).toContain('- Machine: CPU, 2 cores, 4.0 GiB, Linux 6\n- Node.js v20.20.2;');
+    expect(text).toContain('| Peer (baseline) | 1000 | 2.0 | 7.5 | 1.00× |\n| Ours | 1500 | 1.0 | 4.0 | 1.50× |');
+    expect(text).toContain('| X: Ours ÷ Peer | 1.50× | ≥ 1.00× | met |');
+  });
+});
+
+describe('micro-benchmark contenders do the same work', () => {
+  it('compileFields and json-mask select the same members from the 1,000 products', () => {
+    const expected = CATALOG.map(({ id, name, price, supplier }) => ({
+      id,
+      name,
+      price,
+      supplier: { name: supplier.name },
+    }));
+    expect(mask(CATALOG, FIELDS_MASK)).toEqual(expected);
+    expect(compileFields(FIELDS_MASK).select(CATALOG)).toEqual(expected);
+    for (const contender of MICRO_CONTENDERS) expect(contender.run()).toEqual(expected);
+  });
+});
