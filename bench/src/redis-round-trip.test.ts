@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { describeRedis, type RedisServer, startRedis } from '@expresskit/testing';
 import type { Redis } from 'ioredis';
 import request from 'supertest';

@@ -3,7 +3,7 @@ import { strongEtag } from '@expresskit/cache';
 import { describeRedis, type RedisServer, startRedis } from '@expresskit/testing';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG, FIELDS_MASK, PAYLOAD } from './payload.js';
+import { FIELDS_MASK, PAYLOAD } from './payload.js';
 import { SCENARIOS } from './scenarios.js';
 import { SERVERS, type ServerName } from './servers/index.js';
 import type { BenchServer } from './servers/types.js';
