@@ -64,7 +64,8 @@ const table: Array<{ name: string; query: string; status: number; body: unknown 
     },
   },
   // A 100 KB mask cannot reach Express: Node refuses a request head over 16 KB (a 431 on Node 20, a
-  // reset connection on Node 24). The pure API test below takes it; over HTTP, 12 KB is the most.
+  // 431 and a reset that the client may see first on Node 24). The pure API test below takes it;
+  // over HTTP, 12 KB is the most.
   {
     name: '12 KB mask',
     query: `fields=${'a,'.repeat(6_000)}`,
