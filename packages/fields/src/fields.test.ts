@@ -72,6 +72,9 @@ describe.each(expressMajors)('fields() on $name', ({ express, major }) => {
     expect(res.body).toEqual({ id: 1, address: { city: 'London' } });
     const only = await request(app()).get('/user?exclude=password,email,address');
     expect(only.body).toEqual({ id: 1, name: 'Ada' });
+    const everything = await request(app()).get('/user?exclude=*');
+    expect(everything.status).toBe(200);
+    expect(everything.text).toBe('{}');
   });
 
   it('applies to the items of the pagination envelope, leaving pagination and links untouched', async () => {

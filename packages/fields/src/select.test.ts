@@ -165,6 +165,21 @@ describe('exclusion', () => {
     expect(selectFields({ a: 5 }, null, { exclude: 'a/b' })).toEqual({ a: 5 });
   });
 
+  it('excluding everything (exclude=*) leaves empty objects, never undefined', () => {
+    expect(selectFields({ a: 1 }, null, { exclude: '*' })).toEqual({});
+    expect(selectFields([{ a: 1 }, 'x', null], null, { exclude: '*' })).toEqual([{}, 'x', null]);
+    expect(selectFields([{ a: 1 }, { b: 2 }], 'a', { exclude: '*' })).toEqual([{}, {}]);
+    expect(selectFields('scalar', null, { exclude: '*' })).toBe('scalar');
+    expect(selectFields({ a: 1 }, null, { deny: '*' })).toEqual({});
+  });
+
+  it('a trailing wildcard excludes the member itself: exclude=a/* is exclude=a', () => {
+    expect(selectFields({ a: { b: 1 }, c: 2 }, null, { exclude: 'a/*' })).toEqual({ c: 2 });
+    expect(selectFields({ a: 5, c: 2 }, null, { exclude: 'a/*' })).toEqual({ c: 2 });
+    expect(selectFields({ a: { b: 1 }, c: 2 }, null, { exclude: '*/*' })).toEqual({});
+    expect(compileFields(null, { exclude: 'a/*' }).exclude).toBe('a/*');
+  });
+
   it('shows in the canonical key', () => {
     const compiled = compileFields('b,a', { exclude: 'z,y' });
     expect(compiled.fields).toBe('a,b');

@@ -15,10 +15,14 @@ const OMIT: unique symbol = Symbol('omit');
  * object or array is returned unchanged.
  */
 export function applyPlan(rule: Rule, value: unknown): unknown {
-  if (typeof rule === 'number') return rule === KEEP ? value : undefined;
-  const result = applyNode(rule, value, '');
+  if (rule === KEEP) return value;
+  // Everything excluded (`?exclude=*`): objects become `{}`, never an empty (invalid JSON) body.
+  const result = applyNode(rule === DROP ? NOTHING : rule, value, '');
   return result === OMIT ? value : result;
 }
+
+/** What an exclusion of every member leaves: no member of any object; scalars, as exclusions do. */
+const NOTHING: PlanNode = { members: [], byName: new Map(), rest: DROP, hits: 0, fast: null };
 
 function applyNode(node: PlanNode, input: unknown, key: string | number): unknown {
   if (input === null || typeof input !== 'object') return scalar(node, input);
@@ -35,7 +39,7 @@ function applyNode(node: PlanNode, input: unknown, key: string | number): unknow
  * json-mask does); a keep-everything-but node keeps it; `null` is kept (json-mask too).
  */
 function scalar(node: PlanNode, input: unknown): unknown {
-  return input === null || input === undefined || node.rest !== DROP ? input : OMIT;
+  return input === null || input === undefined || node.rest !== DROP || node === NOTHING ? input : OMIT;
 }
 
 /** The specialised selector of a pick node (built on first use after `SPECIALIZE_AFTER` objects), or `SLOW`. */
