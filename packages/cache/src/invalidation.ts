@@ -20,10 +20,39 @@ export function publish(event: CacheEvent): void {
   if (cacheChannel.hasSubscribers) cacheChannel.publish(event);
 }
 
-/** The route template of the request (`/products/:id`), when the cache is mounted on a route. */
+/**
+ * The route template of the request (`/orgs/:org/products/:id`) for event labels, or `undefined`
+ * outside a matched route. The mount part comes from the concrete `req.baseUrl` with every segment
+ * that equals a value of `req.params` written back as `:name`, so labels stay bounded when the
+ * parameters are known (a parent router's parameters are, with `mergeParams`).
+ */
 export function routeOf(req: Request): string | undefined {
   const path = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;
+  if (typeof path !== 'string') return undefined;
+  const base = req.baseUrl;
+  if (!base) return path;
+  const params = req.params as Record<string, unknown> | undefined;
+  const names = new Map<string, string>();
+  for (const [name, value] of Object.entries(params ?? {})) {
+    if (typeof value === 'string' && value !== '' && !names.has(value)) names.set(value, name);
+  }
+  if (names.size === 0) return `${base}${path}`;
+  const template = base
+    .split('/')
+    .map((segment) => {
+      const name = names.get(segment) ?? names.get(safeDecode(segment));
+      return name === undefined ? segment : `:${name}`;
+    })
+    .join('/');
+  return `${template}${path}`;
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 /** The implicit tag of every entry stored for `path`, used by unsafe-method invalidation. */

@@ -193,7 +193,9 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       const started = refreshing.get(key);
       if (started === undefined || now() - started > REFRESH_GRACE_MS) {
         refreshing.set(key, now());
-        if (!replay(req)) refreshing.delete(key);
+        const reportFailure = (error: Error): void =>
+          publish({ type: 'error', route: routeOf(req), operation: 'revalidate', error });
+        if (!replay(req, reportFailure)) refreshing.delete(key);
       }
       await serve(entry, 'STALE', `hit; ttl=${ttlSeconds(entry, now())}; fwd=stale`, true);
       return;

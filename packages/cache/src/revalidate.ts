@@ -33,24 +33,50 @@ const CONDITIONAL = new Set([
 /**
  * Replays `req` (as a GET of its original URL, same headers minus conditional ones) through the
  * root app. The middleware recognises the request with `isRevalidation` and stores the result;
- * nothing is sent anywhere. Returns `false` when there is no app to replay through.
+ * nothing is sent anywhere. The synthetic socket reports the original client's address (so
+ * `req.ip`-keyed middleware sees the same client) and never carries bytes. When the app ends the
+ * replay without a response (an error, or no route), `res` emits `close` so the middleware's
+ * capture settles and the next stale hit may refresh again; `onError` hears the error.
+ * Returns `false` when there is no app to replay through.
  */
-export function replay(req: IncomingMessage & { originalUrl?: string }): boolean {
+export function replay(
+  req: IncomingMessage & { originalUrl?: string },
+  onError: (error: Error) => void = () => {},
+): boolean {
   const app = rootApp(req);
   if (!app) return false;
   const socket = new Socket();
+  const origin = req.socket as Partial<Socket> & { encrypted?: boolean };
+  Object.defineProperties(socket, {
+    remoteAddress: { value: origin.remoteAddress },
+    remoteFamily: { value: origin.remoteFamily },
+    remotePort: { value: origin.remotePort },
+    encrypted: { value: origin.encrypted },
+  });
   const fake = new IncomingMessage(socket);
   fake.method = 'GET';
   fake.url = req.originalUrl ?? req.url ?? '/';
+  fake.httpVersionMajor = req.httpVersionMajor;
+  fake.httpVersionMinor = req.httpVersionMinor;
+  fake.httpVersion = req.httpVersion;
   for (const [name, value] of Object.entries(req.headers)) {
     if (!CONDITIONAL.has(name) && value !== undefined) fake.headers[name] = value;
   }
   fake.push(null);
   synthetic.add(fake);
   const res = new ServerResponse(fake);
-  app.handle(fake, res, () => {
+  let done = false;
+  const finish = (error?: unknown): void => {
+    if (done) return;
+    done = true;
     socket.destroy();
-  });
-  res.once('close', () => socket.destroy());
+    if (error !== undefined && error !== null) onError(error instanceof Error ? error : new Error(String(error)));
+    if (!res.writableEnded) res.emit('close');
+  };
+  try {
+    app.handle(fake, res, finish);
+  } catch (error) {
+    finish(error);
+  }
   return true;
 }
