@@ -149,7 +149,8 @@ describe('specialised pick selectors (built after 64 objects)', () => {
       fc.property(fc.array(fc.dictionary(key, value), { minLength: 70, maxLength: 120 }), (items) => {
         for (const mask of ['a,b', 'a(b,c),c']) {
           const generic = items.flatMap((item) => compileFields(mask).select([item]) as unknown[]);
-          expect(compileFields(mask).select(items)).toEqual(generic);
+          // Same members in the same order: the random objects come in many key orders.
+          expect(JSON.stringify(compileFields(mask).select(items))).toBe(JSON.stringify(generic));
         }
       }),
       { numRuns: 60 },
