@@ -195,7 +195,10 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
         refreshing.set(key, now());
         const reportFailure = (error: Error): void =>
           publish({ type: 'error', route: routeOf(req), operation: 'revalidate', error });
-        if (!replay(req, reportFailure)) refreshing.delete(key);
+        const settled = (): void => {
+          if (!flights.has(`revalidate ${key}`)) refreshing.delete(key);
+        };
+        if (!replay(req, reportFailure, settled)) refreshing.delete(key);
       }
       await serve(entry, 'STALE', `hit; ttl=${ttlSeconds(entry, now())}; fwd=stale`, true);
       return;

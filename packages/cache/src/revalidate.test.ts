@@ -58,6 +58,33 @@ describe.each(expressMajors)('background revalidation and event routes on $name'
     expect(calls).toBe(3);
   });
 
+  it('a refresh answered by middleware in front of the cache (429) does not block the next refresh', async () => {
+    let now = 7_000_000;
+    cache = responseCache({ compress: false, ttl: '10s', staleWhileRevalidate: '1m', now: () => now });
+    const application = express();
+    let requests = 0;
+    application.use((_req, res, next) => {
+      requests++;
+      if (requests === 3) res.status(429).send('slow down');
+      else next();
+    });
+    let calls = 0;
+    application.get('/limited', cache, (_req, res) => {
+      calls++;
+      res.send(`l${calls}`);
+    });
+    expect((await request(application).get('/limited')).text).toBe('l1');
+    now += 20_000;
+    expect((await request(application).get('/limited')).headers['x-cache']).toBe('STALE');
+    expect(await eventually(() => requests === 3)).toBe(true);
+    expect(calls).toBe(1);
+    const again = await request(application).get('/limited');
+    expect(again.text).toBe('l1');
+    expect(again.headers['x-cache']).toBe('STALE');
+    expect(await eventually(() => calls === 2)).toBe(true);
+    expect(requests).toBe(5);
+  });
+
   it('the refresh request reports the original client address and protocol', async () => {
     let now = 6_000_000;
     cache = responseCache({ compress: false, ttl: '10s', staleWhileRevalidate: '1m', now: () => now });

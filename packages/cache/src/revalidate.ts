@@ -36,12 +36,15 @@ const CONDITIONAL = new Set([
  * nothing is sent anywhere. The synthetic socket reports the original client's address (so
  * `req.ip`-keyed middleware sees the same client) and never carries bytes. When the app ends the
  * replay without a response (an error, or no route), `res` emits `close` so the middleware's
- * capture settles and the next stale hit may refresh again; `onError` hears the error.
+ * capture settles and the next stale hit may refresh again; `onError` hears the error. `onSettled`
+ * runs once the replay is over without the cache having stored anything yet (ended before the
+ * cache middleware, or failed).
  * Returns `false` when there is no app to replay through.
  */
 export function replay(
   req: IncomingMessage & { originalUrl?: string },
   onError: (error: Error) => void = () => {},
+  onSettled: () => void = () => {},
 ): boolean {
   const app = rootApp(req);
   if (!app) return false;
@@ -72,7 +75,17 @@ export function replay(
     socket.destroy();
     if (error !== undefined && error !== null) onError(error instanceof Error ? error : new Error(String(error)));
     if (!res.writableEnded) res.emit('close');
+    onSettled();
   };
+  // Middleware in front of the cache may answer the replay itself (a rate limiter, an auth check):
+  // that response ends here and goes nowhere, and the refresh is over.
+  const end = res.end;
+  res.end = function endReplay(this: ServerResponse, ...args: unknown[]): ServerResponse {
+    res.end = end;
+    const ended = (end as (...a: unknown[]) => ServerResponse).apply(this, args);
+    finish();
+    return ended;
+  } as ServerResponse['end'];
   try {
     app.handle(fake, res, finish);
   } catch (error) {
