@@ -241,8 +241,9 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
         publish({ type: 'miss', route: routeOf(req), reason: 'invalidated' });
         return { result, entry: built.entry, vary: built.vary, stored: false };
       }
-      if (built.vary.length > 0) await tiered.set(base, pointerEntry(built.entry, built.vary), routeOf(req));
-      await tiered.set(storeKey, built.entry, routeOf(req));
+      const pairs: [string, CacheEntry][] = [[storeKey, built.entry]];
+      if (built.vary.length > 0) pairs.unshift([base, pointerEntry(built.entry, built.vary)]);
+      await tiered.set(pairs, routeOf(req));
       publish({ type: 'miss', route: routeOf(req) });
       publish({ type: 'store', route: routeOf(req) });
       return { result, entry: built.entry, vary: built.vary, stored: true };

@@ -1,5 +1,12 @@
 import type { CacheEntry } from './entry.js';
 
+/** One write of `setMany`. */
+export interface StoreWrite {
+  readonly key: string;
+  readonly entry: CacheEntry;
+  readonly retentionMs: number;
+}
+
 /**
  * What the response cache needs from a store. Every store passes the contract suite in
  * `src/testing/` (memory, Redis, Redis Cluster).
@@ -11,6 +18,11 @@ export interface CacheStore {
   get(key: string): Promise<CacheEntry | undefined>;
   /** Stores `entry` at `key` for `retentionMs`, recording its tags. Replaces any entry at `key`. */
   set(key: string, entry: CacheEntry, retentionMs: number): Promise<void>;
+  /**
+   * Stores several entries at once (a `Vary` pointer and its variant), atomically where the backend
+   * can and in one round trip. Without it, the cache calls `set` for each.
+   */
+  setMany?(writes: readonly StoreWrite[]): Promise<void>;
   /** Removes the entries at `keys`. */
   delete(keys: readonly string[]): Promise<void>;
   /** Invalidates every entry stored under any of `tags`. */

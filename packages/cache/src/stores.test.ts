@@ -70,6 +70,31 @@ describeRedis('redisStore on a real redis-server', () => {
     expect(pttl).toBeLessThanOrEqual(30_000);
   });
 
+  it('writes a Vary pointer and its variant in one MULTI after one tag-version read (MONITOR)', async () => {
+    const store = redisStore({ client, prefix: 'multi:' });
+    const monitor = await client.monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const [command, key] = args;
+      if (typeof key === 'string' && key.startsWith('multi:')) seen.push(`${command?.toLowerCase()} ${key}`);
+      else if (command?.toLowerCase() === 'multi' || command?.toLowerCase() === 'exec')
+        seen.push(command.toLowerCase());
+    });
+    try {
+      await store.setMany?.([
+        { key: 'GET /m', entry: sampleEntry({ tags: ['a'], vary: ['x'] }), retentionMs: 30_000 },
+        { key: 'GET /m#x', entry: sampleEntry({ tags: ['a', 'b'] }), retentionMs: 20_000 },
+      ]);
+      await client.ping();
+      for (let i = 0; i < 250 && seen.length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      monitor.disconnect();
+    }
+    expect(seen).toEqual(['mget multi:t:a', 'multi', 'set multi:e:GET /m', 'set multi:e:GET /m#x', 'exec']);
+    expect(await client.pttl('multi:e:GET /m')).toBeGreaterThan(25_000);
+    expect(await client.pttl('multi:e:GET /m#x')).toBeLessThanOrEqual(20_000);
+  });
+
   it('keeps tags as version counters: invalidation bumps a counter and scans nothing', async () => {
     const store = redisStore({ client, prefix: 'tv:' });
     await store.set('GET /t', sampleEntry({ tags: ['x'] }), 30_000);

@@ -66,10 +66,18 @@ export class TieredCache {
     return shared;
   }
 
-  async set(key: string, entry: CacheEntry, route?: string): Promise<void> {
-    const ms = retention(entry);
-    await this.#options.l1.set(key, entry, ms);
-    await this.#l2('l2-set', (store) => store.set(key, entry, ms), route);
+  /** Stores `[key, entry]` pairs in L1, then in L2 with one `setMany` when the store has it. */
+  async set(pairs: readonly (readonly [string, CacheEntry])[], route?: string): Promise<void> {
+    const writes = pairs.map(([key, entry]) => ({ key, entry, retentionMs: retention(entry) }));
+    for (const { key, entry, retentionMs } of writes) await this.#options.l1.set(key, entry, retentionMs);
+    await this.#l2(
+      'l2-set',
+      async (store) => {
+        if (store.setMany && writes.length > 1) await store.setMany(writes);
+        else for (const { key, entry, retentionMs } of writes) await store.set(key, entry, retentionMs);
+      },
+      route,
+    );
   }
 
   /** Applies `invalidation` to L1 (and, unless it came from the bus, to L2 and the bus). */

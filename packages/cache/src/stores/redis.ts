@@ -96,6 +96,32 @@ export function redisStore(options: RedisStoreOptions): RedisCacheStore {
       const tv = await tagVersions(entry.tags);
       await client.set(entryKey(key), encodeEntry(entry, { tv }), 'PX', ms);
     },
+    async setMany(writes) {
+      // The tag versions are read once for all writes, then every entry is written in one MULTI
+      // (atomic) on a single Redis; on a Cluster the keys live in different slots, so the SETs go
+      // out together but each is atomic on its own.
+      const tags = [...new Set(writes.flatMap((write) => write.entry.tags))];
+      const versions = new Map<string, string>();
+      for (const [i, version] of (await tagVersions(tags)).entries()) versions.set(tags[i] ?? '', version);
+      const commands = writes.map(({ key, entry, retentionMs }) => {
+        const tv = entry.tags.map((tag) => versions.get(tag) ?? '0');
+        return [entryKey(key), encodeEntry(entry, { tv }), Math.ceil(retentionMs)] as const;
+      });
+      if (cluster) {
+        await Promise.all(
+          commands.map(([key, data, ms]) => (ms > 0 ? client.set(key, data, 'PX', ms) : client.unlink(key))),
+        );
+        return;
+      }
+      const multi = client.multi();
+      for (const [key, data, ms] of commands) {
+        if (ms > 0) multi.set(key, data, 'PX', ms);
+        else multi.unlink(key);
+      }
+      const results = await multi.exec();
+      const failed = results?.find(([error]) => error !== null)?.[0];
+      if (failed) throw failed;
+    },
     async delete(keys) {
       if (keys.length === 0) return;
       if (cluster) await Promise.all(keys.map((key) => client.unlink(entryKey(key))));

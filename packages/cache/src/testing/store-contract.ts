@@ -90,6 +90,23 @@ export function describeCacheStore(name: string, factory: () => Promise<StoreFix
       for (const [i, key] of keys.entries()) expect((await store.get(key))?.etag).toBe(`"${i}"`);
     });
 
+    it('setMany (when the store has it) writes every entry with its tags and retention', async () => {
+      const writes = [
+        { key: 'GET /v', entry: sampleEntry({ etag: '"p"', body: Buffer.alloc(0), tags: ['v'], vary: ['x'] }) },
+        { key: 'GET /v#x="1"', entry: sampleEntry({ etag: '"1"', tags: ['v', 'w'] }) },
+        { key: 'GET /gone', entry: sampleEntry({ etag: '"g"' }), retentionMs: 0 },
+      ].map((write) => ({ retentionMs: 60_000, ...write }));
+      await store.set('GET /gone', sampleEntry(), 60_000);
+      if (store.setMany) await store.setMany(writes);
+      else for (const { key, entry, retentionMs } of writes) await store.set(key, entry, retentionMs);
+      expect(await store.get('GET /v')).toEqual(writes[0]?.entry);
+      expect(await store.get('GET /v#x="1"')).toEqual(writes[1]?.entry);
+      expect(await store.get('GET /gone')).toBeUndefined();
+      await store.invalidateTags(['w']);
+      expect((await store.get('GET /v'))?.etag).toBe('"p"');
+      expect(await store.get('GET /v#x="1"')).toBeUndefined();
+    });
+
     it('deletes the given keys only', async () => {
       await store.set('GET /1', sampleEntry(), 60_000);
       await store.set('GET /2', sampleEntry(), 60_000);
