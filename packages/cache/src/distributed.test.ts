@@ -195,6 +195,42 @@ describeRedis('distributed cache on a real redis-server', () => {
       admin.disconnect();
     });
 
+    it('answers the handler’s 200 when Redis stops while the handler runs (default client options)', async () => {
+      const events: CacheEvent[] = [];
+      unsubscribe = subscribe(CHANNELS.cache, (event) => events.push(event));
+      const client = server.client({ retryStrategy: () => 100 });
+      client.on('error', () => {});
+      cache = responseCache({ store: redisStore({ client, prefix: 'mid:' }), compress: false, timeout: '250ms' });
+      const app = express();
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let entered = false;
+      app.get('/mid', cache, async (_req, res) => {
+        entered = true;
+        await gate;
+        res.send('mid');
+      });
+      await cache.ready;
+      const pending = request(app).get('/mid');
+      const done = pending.then((response) => response);
+      for (let i = 0; i < 500 && !entered; i++) await sleep(10);
+      expect(entered).toBe(true);
+      await server.stop();
+      release();
+      const response = await done;
+      expect(response.status).toBe(200);
+      expect(response.text).toBe('mid');
+      expect(response.headers['x-cache']).toBe('MISS');
+      expect(events.some((event) => event.type === 'error' && event.operation === 'l2-set')).toBe(true);
+      // The entry is in L1 and served from there while Redis is still down.
+      const again = await request(app).get('/mid');
+      expect(again.status).toBe(200);
+      expect(again.headers['x-cache']).toBe('HIT');
+      client.disconnect();
+    });
+
     it('flushes L1 when the bus reconnects (pub/sub loses messages while disconnected)', async () => {
       const client = server.client({ retryStrategy: () => 100 });
       client.on('error', () => {});
