@@ -31,20 +31,30 @@ export function routeOf(req: Request): string | undefined {
   if (typeof path !== 'string') return undefined;
   const base = req.baseUrl;
   if (!base) return path;
-  const params = req.params as Record<string, unknown> | undefined;
+  // Several events of one request share the label: compute it once per (route, mount).
+  const cached = labels.get(req);
+  if (cached?.route === req.route && cached.base === base) return cached.label;
+  const label = template(base, path, req.params as Record<string, unknown> | undefined);
+  labels.set(req, { route: req.route, base, label });
+  return label;
+}
+
+const labels = new WeakMap<Request, { route: unknown; base: string; label: string }>();
+
+function template(base: string, path: string, params: Record<string, unknown> | undefined): string {
   const names = new Map<string, string>();
   for (const [name, value] of Object.entries(params ?? {})) {
     if (typeof value === 'string' && value !== '' && !names.has(value)) names.set(value, name);
   }
   if (names.size === 0) return `${base}${path}`;
-  const template = base
+  const mount = base
     .split('/')
     .map((segment) => {
       const name = names.get(segment) ?? names.get(safeDecode(segment));
       return name === undefined ? segment : `:${name}`;
     })
     .join('/');
-  return `${template}${path}`;
+  return `${mount}${path}`;
 }
 
 function safeDecode(segment: string): string {
