@@ -33,7 +33,7 @@ export function routeOf(req: Request): string | undefined {
   if (!base) return path;
   // Several events of one request share the label: compute it once per (route, mount).
   const cached = labels.get(req);
-  if (cached?.route === req.route && cached.base === base) return cached.label;
+  if (cached !== undefined && cached.route === req.route && cached.base === base) return cached.label;
   const label = template(base, path, req.params as Record<string, unknown> | undefined);
   labels.set(req, { route: req.route, base, label });
   return label;
