@@ -1,7 +1,6 @@
 /** The Express adapter: `responseCache(options)` wires the pure pieces, the stores and the bus. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { buildEntry, pointerEntry } from './build-entry.js';
-import { redisBus } from './bus.js';
 import { type CaptureResult, capture } from './capture.js';
 import type { ConditionalRequestHeaders } from './conditional.js';
 import type { CacheEntry } from './entry.js';
@@ -26,13 +25,13 @@ import {
   resolveRoute,
   resolveShared,
 } from './options.js';
-import { isRevalidation, replay } from './revalidate.js';
+import { BackgroundRefresh, isRevalidation } from './revalidate.js';
 import { type CacheOutcome, sendNotModified, serveEntry } from './serve.js';
 import { Singleflight } from './singleflight.js';
 import { requestBypass } from './storable.js';
 import { memoryStore } from './stores/memory.js';
 import { isRedisStore } from './stores/redis.js';
-import { TieredCache } from './tiered.js';
+import { cacheBus, TieredCache } from './tiered.js';
 
 export interface ResponseCache extends RequestHandler {
   /** The same cache (stores, bus, singleflight) with other per-route options. */
@@ -75,24 +74,9 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   });
   const log = new InvalidationLog();
   const redis = isRedisStore(options.store) ? options.store : undefined;
-  if (redis && options.bus !== false) {
-    tiered.bus = redisBus(redis.client, `${redis.prefix}invalidate`, {
-      onMessage: (invalidation) => {
-        publish({ type: 'invalidate', ...invalidation, remote: true });
-        log.record(invalidation);
-        void tiered.invalidate(invalidation, true);
-      },
-      onConnect: () => {
-        // Pub/sub loses what was published while disconnected: forget everything local.
-        publish({ type: 'invalidate', all: true, remote: true });
-        log.record({ all: true });
-        void tiered.flushL1();
-      },
-      onError: (error) => publish({ type: 'error', route: undefined, operation: 'bus', error }),
-    });
-  }
+  if (redis && options.bus !== false) tiered.bus = cacheBus(redis, tiered, log);
   const flights = new Singleflight<Outcome>();
-  const refreshing = new Map<string, number>();
+  const refreshes = new BackgroundRefresh(now, REFRESH_GRACE_MS);
   const leaderHeaders = new WeakMap<Promise<Outcome>, Request['headers']>();
 
   const invalidate = async (selector: InvalidateSelector): Promise<void> => {
@@ -190,16 +174,12 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     }
     if (entry && state === 'stale') {
       publish({ type: 'stale', route: routeOf(req), reason: 'stale-while-revalidate' });
-      const started = refreshing.get(key);
-      if (started === undefined || now() - started > REFRESH_GRACE_MS) {
-        refreshing.set(key, now());
-        const reportFailure = (error: Error): void =>
-          publish({ type: 'error', route: routeOf(req), operation: 'revalidate', error });
-        const settled = (): void => {
-          if (!flights.has(`revalidate ${key}`)) refreshing.delete(key);
-        };
-        if (!replay(req, reportFailure, settled)) refreshing.delete(key);
-      }
+      refreshes.start(
+        req,
+        key,
+        (error) => publish({ type: 'error', route: routeOf(req), operation: 'revalidate', error }),
+        () => flights.has(`revalidate ${key}`),
+      );
       await serve(entry, 'STALE', `hit; ttl=${ttlSeconds(entry, now())}; fwd=stale`, true);
       return;
     }
@@ -250,7 +230,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     };
 
     if (revalidation) {
-      await flights.run(`revalidate ${key}`, run).promise.finally(() => refreshing.delete(key));
+      await flights.run(`revalidate ${key}`, run).promise.finally(() => refreshes.done(key));
       return;
     }
     let outcome: Outcome | undefined;

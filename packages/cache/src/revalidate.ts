@@ -93,3 +93,40 @@ export function replay(
   }
   return true;
 }
+
+/** The keys being refreshed in the background, so that one stale entry starts one refresh. */
+export class BackgroundRefresh {
+  readonly #started = new Map<string, number>();
+  readonly #now: () => number;
+  readonly #graceMs: number;
+
+  /** A refresh that has not come back within `graceMs` may be started again. */
+  constructor(now: () => number, graceMs: number) {
+    this.#now = now;
+    this.#graceMs = graceMs;
+  }
+
+  /**
+   * Replays `req` for `key` unless a refresh of `key` is under way. `running()` tells whether the
+   * cache middleware is still handling the replay (its end then calls `done`).
+   */
+  start(
+    req: IncomingMessage & { originalUrl?: string },
+    key: string,
+    onError: (error: Error) => void,
+    running: () => boolean,
+  ): void {
+    const started = this.#started.get(key);
+    if (started !== undefined && this.#now() - started <= this.#graceMs) return;
+    this.#started.set(key, this.#now());
+    const settled = (): void => {
+      if (!running()) this.#started.delete(key);
+    };
+    if (!replay(req, onError, settled)) this.#started.delete(key);
+  }
+
+  /** The refresh of `key` is over (stored or not). */
+  done(key: string): void {
+    this.#started.delete(key);
+  }
+}

@@ -1,8 +1,11 @@
 /** Two cache levels: a memory L1 in front of an optional shared L2, with timeouts and a bus. */
-import type { Invalidation, InvalidationBus } from './bus.js';
+import { type Invalidation, type InvalidationBus, redisBus } from './bus.js';
 import type { CacheEntry } from './entry.js';
 import { retention } from './freshness.js';
+import { publish } from './invalidation.js';
+import type { InvalidationLog } from './invalidation-log.js';
 import type { CacheStore } from './store.js';
+import type { RedisCacheStore } from './stores/redis.js';
 
 export interface TieredOptions {
   readonly l1: CacheStore;
@@ -102,4 +105,25 @@ async function applyTo(store: CacheStore, invalidation: Invalidation): Promise<v
   if (invalidation.keys && invalidation.keys.length > 0) await store.delete(invalidation.keys);
   if (invalidation.tags && invalidation.tags.length > 0) await store.invalidateTags(invalidation.tags);
   if (invalidation.prefix !== undefined) await store.deletePrefix(invalidation.prefix);
+}
+
+/**
+ * The invalidation bus of `tiered` on the Redis store's client: remote invalidations are applied
+ * to L1 and recorded in `log`; a (re)connect flushes L1, since pub/sub loses messages meanwhile.
+ */
+export function cacheBus(redis: RedisCacheStore, tiered: TieredCache, log: InvalidationLog): InvalidationBus {
+  return redisBus(redis.client, `${redis.prefix}invalidate`, {
+    onMessage: (invalidation) => {
+      publish({ type: 'invalidate', ...invalidation, remote: true });
+      log.record(invalidation);
+      void tiered.invalidate(invalidation, true);
+    },
+    onConnect: () => {
+      // Pub/sub loses what was published while disconnected: forget everything local.
+      publish({ type: 'invalidate', all: true, remote: true });
+      log.record({ all: true });
+      void tiered.flushL1();
+    },
+    onError: (error) => publish({ type: 'error', route: undefined, operation: 'bus', error }),
+  });
 }
