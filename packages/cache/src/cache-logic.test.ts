@@ -8,7 +8,7 @@ import { baseKey, canonicalQuery, parseVary, variantKey } from './key.js';
 import { Singleflight } from './singleflight.js';
 import { defaultStatuses, requestBypass, responseNotStorable } from './storable.js';
 import { sampleEntry } from './testing/store-contract.js';
-import { isCompressible, negotiateEncoding, variantEtag } from './variants.js';
+import { isCompressible, negotiateEncoding, variantEtag, variantOf } from './variants.js';
 
 describe('canonicalQuery / baseKey', () => {
   it.each([
@@ -186,12 +186,23 @@ describe('content negotiation for variants', () => {
     ['*;q=0.1, gzip;q=0.5', 'gzip'],
     ['identity', 'identity'],
     ['deflate', 'identity'],
+    ['br;q=0.5, identity', 'identity'],
+    ['gzip;q=0.8, identity;q=0.5', 'gzip'],
+    ['br, identity;q=0', 'br'],
   ] as const)('Accept-Encoding %j → %s', (header, expected) => {
     expect(negotiateEncoding(header)).toBe(expected);
   });
 
   it('offers only the configured encodings', () => {
     expect(negotiateEncoding('br, gzip', ['gzip'])).toBe('gzip');
+  });
+
+  it('compresses a variant once per entry: later hits get the same bytes object', async () => {
+    const entry = sampleEntry({ body: Buffer.from('x'.repeat(4_000)) });
+    const first = await variantOf(entry, 'br');
+    expect(first.body.length).toBeLessThan(4_000);
+    expect((await variantOf(entry, 'br')).body).toBe(first.body);
+    expect((await variantOf(sampleEntry({ body: entry.body }), 'br')).body).not.toBe(first.body);
   });
 
   it('derives a distinct strong ETag per encoding', () => {

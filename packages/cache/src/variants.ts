@@ -44,8 +44,10 @@ export function negotiateEncoding(
     if (!Number.isFinite(q)) q = 0;
     if (!weights.has(name)) weights.set(name, q);
   }
+  // A client that ranks `identity` above a coding (`br;q=0.5, identity`) gets identity; a coding
+  // must beat identity's explicit weight to be chosen.
   let best: Encoding | 'identity' = 'identity';
-  let bestQ = 0;
+  let bestQ = weights.get('identity') ?? 0;
   for (const encoding of offered) {
     const q = weights.get(encoding) ?? weights.get('*') ?? 0;
     if (q > bestQ) {
