@@ -76,6 +76,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   const redis = isRedisStore(options.store) ? options.store : undefined;
   if (redis && options.bus !== false) tiered.bus = cacheBus(redis, tiered, log);
   const flights = new Singleflight<Outcome>();
+  const active = new WeakMap<Request, { route: ResolvedRoute }>();
   const refreshes = new BackgroundRefresh(now, REFRESH_GRACE_MS);
   const leaderHeaders = new WeakMap<Promise<Outcome>, Request['headers']>();
 
@@ -88,6 +89,14 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
 
   const middleware = (route: ResolvedRoute): RequestHandler =>
     function responseCacheMiddleware(req: Request, res: Response, next: NextFunction): void {
+      // This cache already handles the request further up (`app.use(cache)` and `cache.with()` on
+      // the route): the outer one stays in charge, with this route's options for what it stores.
+      const outer = active.get(req);
+      if (outer) {
+        outer.route = route;
+        next();
+        return;
+      }
       let forwarded = false;
       const forward: NextFunction = (error?: unknown) => {
         forwarded = true;
@@ -108,6 +117,8 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   };
 
   async function handle(route: ResolvedRoute, req: Request, res: Response, next: NextFunction): Promise<void> {
+    const mounted = { route };
+    active.set(req, mounted);
     const tags: string[] = [];
     tagsOf.set(res, tags);
     res.cacheTags = (...added: string[]) => {
@@ -197,14 +208,10 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       const result = await captured.result;
       if (method === 'HEAD') req.method = 'HEAD';
       if (result.kind !== 'complete') return { result, entry: undefined, vary: [], stored: false };
-      const allTags = [...route.tags(req), ...(tagsOf.get(res) ?? []), pathTag(path)];
-      const built = buildEntry(
-        result.response,
-        before,
-        [...new Set(allTags)],
-        { ...route, lifetime: route.lifetime },
-        now(),
-      );
+      // The innermost mount of this cache on the request's path decides what is stored.
+      const storing = mounted.route;
+      const allTags = [...storing.tags(req), ...(tagsOf.get(res) ?? []), pathTag(path)];
+      const built = buildEntry(result.response, before, [...new Set(allTags)], storing, now());
       if ('reason' in built) {
         if (!(result.response.status >= 500 && fallback)) {
           if (!revalidation) setStatusHeaders(res, 'MISS', `fwd=miss; detail=${built.reason}`);
