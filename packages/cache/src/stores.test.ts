@@ -95,6 +95,29 @@ describeRedis('redisStore on a real redis-server', () => {
     expect(await client.pttl('multi:e:GET /m#x')).toBeLessThanOrEqual(20_000);
   });
 
+  it('reads an entry and its tag versions in one round trip (one EVALSHA, MONITOR)', async () => {
+    const store = redisStore({ client, prefix: 'one:' });
+    await store.set('GET /one', sampleEntry({ tags: ['a', 'b'] }), 30_000);
+    await store.get('GET /one'); // loads the script (EVAL after a NOSCRIPT on a fresh server)
+    const monitor = await client.monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      const command = args[0]?.toLowerCase();
+      if (command !== 'ping' && command !== 'monitor') seen.push(command ?? '');
+    });
+    try {
+      expect((await store.get('GET /one'))?.tags).toEqual(['a', 'b']);
+      await store.invalidateTags(['b']);
+      expect(await store.get('GET /one')).toBeUndefined();
+      await client.ping();
+      for (let i = 0; i < 250 && seen.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      monitor.disconnect();
+    }
+    // Redis logs the script's own GET and MGET after each EVALSHA.
+    expect(seen.filter((command) => !['get', 'mget'].includes(command))).toEqual(['evalsha', 'incr', 'evalsha']);
+  });
+
   it('keeps tags as version counters: invalidation bumps a counter and scans nothing', async () => {
     const store = redisStore({ client, prefix: 'tv:' });
     await store.set('GET /t', sampleEntry({ tags: ['x'] }), 30_000);

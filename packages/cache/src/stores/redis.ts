@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { decodeEntry, encodeEntry } from '../entry.js';
 import type { CacheStore } from '../store.js';
@@ -21,6 +22,26 @@ export interface RedisCacheStore extends CacheStore {
 function isCluster(client: Redis | Cluster): client is Cluster {
   return (client as { isCluster?: boolean }).isCluster === true;
 }
+
+/**
+ * One round trip for a read on a single Redis: the entry and the current versions of its tags
+ * (read from the entry's JSON head). Replies `false` (missing), `{ data }` (no tags, or a head the
+ * script cannot read: the caller then reads the versions itself) or `{ data, versions }`. Not used
+ * on a Cluster, where the tag counters live in other slots than the entry.
+ */
+const GET_SCRIPT = `local data = redis.call('GET', KEYS[1])
+if not data then return false end
+if #data < 5 or string.byte(data, 1) ~= 225 then return {data} end
+local b1, b2, b3, b4 = string.byte(data, 2, 5)
+local len = ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+local ok, head = pcall(cjson.decode, string.sub(data, 6, 5 + len))
+if not ok or type(head) ~= 'table' or type(head.g) ~= 'table' or #head.g == 0 then return {data} end
+local keys = {}
+for i, tag in ipairs(head.g) do keys[i] = ARGV[1] .. tag end
+return {data, redis.call('MGET', unpack(keys))}`;
+const GET_SCRIPT_SHA = createHash('sha1').update(GET_SCRIPT).digest('hex');
+
+type GetReply = [Buffer, (Buffer | null)[]?] | null;
 
 /** Escapes the glob characters of a `SCAN MATCH` pattern. */
 function globEscape(value: string): string {
@@ -52,6 +73,24 @@ export function redisStore(options: RedisStoreOptions): RedisCacheStore {
     return values.map((value) => value ?? '0');
   };
 
+  /** The entry bytes and, when the script could read them, its tags' current versions. */
+  const read = async (key: string): Promise<{ data: Buffer; versions?: string[] } | undefined> => {
+    if (cluster) {
+      const data = await client.getBuffer(key);
+      return data === null ? undefined : { data };
+    }
+    let reply: GetReply;
+    try {
+      reply = (await client.callBuffer('EVALSHA', GET_SCRIPT_SHA, 1, key, `${prefix}t:`)) as GetReply;
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      reply = (await client.callBuffer('EVAL', GET_SCRIPT, 1, key, `${prefix}t:`)) as GetReply;
+    }
+    if (!reply) return undefined;
+    const [data, versions] = reply;
+    return versions ? { data, versions: versions.map((version) => version?.toString() ?? '0') } : { data };
+  };
+
   const unlinkMatching = async (pattern: string): Promise<void> => {
     const nodes = isCluster(client) ? client.nodes('master') : [client];
     await Promise.all(
@@ -75,14 +114,14 @@ export function redisStore(options: RedisStoreOptions): RedisCacheStore {
     client,
     prefix,
     async get(key) {
-      const data = await client.getBuffer(entryKey(key));
-      if (data === null) return undefined;
-      const decoded = decodeEntry(data);
+      const found = await read(entryKey(key));
+      if (!found) return undefined;
+      const decoded = decodeEntry(found.data);
       if (!decoded) return undefined;
       const { entry, extra } = decoded;
       if (entry.tags.length > 0) {
         const recorded = extra.tv;
-        const current = await tagVersions(entry.tags);
+        const current = found.versions?.length === entry.tags.length ? found.versions : await tagVersions(entry.tags);
         if (!Array.isArray(recorded) || current.some((version, i) => recorded[i] !== version)) return undefined;
       }
       return entry;
