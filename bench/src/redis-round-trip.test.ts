@@ -78,4 +78,10 @@ describeRedis('Redis round trips per rate-limited request (MONITOR)', () => {
     expect(counts.sent).toEqual({ evalsha: REQUESTS });
     expect(counts.scripted).toEqual({ incr: REQUESTS, pttl: REQUESTS });
   });
+
+  it('rate-limiter-flexible RateLimiterRedis: one EVALSHA per request as well', async () => {
+    const counts = await count('rate-limit/flexible-redis');
+    expect(counts.sent).toEqual({ evalsha: REQUESTS });
+    expect(counts.scripted).toEqual({ set: REQUESTS, incrby: REQUESTS, pttl: REQUESTS });
+  });
 });
