@@ -82,7 +82,7 @@ export const SCENARIOS: readonly Scenario[] = [
       { subject: 'ours', reference: 'flexible', min: 1 },
     ],
     about:
-      'The same limiters against one redis-server on loopback (each server process has its own ioredis client). Throughput here is bounded by Redis round trips per request: ours makes exactly one (a single EVALSHA, checked by the test suite).',
+      'The same limiters against one redis-server on loopback (each server process has its own ioredis client). All three make one round trip per request, a single EVALSHA (counted with MONITOR by the test suite); they differ in the script (ours: TIME, GET, SET for GCRA on the Redis clock; rate-limit-redis: INCR, PTTL; rate-limiter-flexible: SET NX, INCRBY, PTTL) and in the work around it.',
   },
   {
     id: 'cache-hit',
