@@ -30,7 +30,7 @@ export function routeOf(req: Request): string | undefined {
   const path = (req.route as { path?: unknown } | undefined)?.path;
   if (typeof path !== 'string') return undefined;
   const base = req.baseUrl;
-  if (!base) return path;
+  if (!base) return joinRoute('', path);
   // Several events of one request share the label: compute it once per (route, mount).
   const cached = labels.get(req);
   if (cached !== undefined && cached.route === req.route && cached.base === base) return cached.label;
@@ -46,7 +46,7 @@ function template(base: string, path: string, params: Record<string, unknown> | 
   for (const [name, value] of Object.entries(params ?? {})) {
     if (typeof value === 'string' && value !== '' && !names.has(value)) names.set(value, name);
   }
-  if (names.size === 0) return `${base}${path}`;
+  if (names.size === 0) return joinRoute(base, path);
   const mount = base
     .split('/')
     .map((segment) => {
@@ -54,7 +54,18 @@ function template(base: string, path: string, params: Record<string, unknown> | 
       return name === undefined ? segment : `:${name}`;
     })
     .join('/');
-  return `${mount}${path}`;
+  return joinRoute(mount, path);
+}
+
+/**
+ * Joins a mount and a route path the way `@expresskit/metrics` labels routes, so the two series
+ * join by route: a trailing `/` of the mount is dropped, a route path of `/` (or ``) is the mount
+ * itself (`/` at the root), and there is never a double slash (`/products` + `/` → `/products`).
+ */
+export function joinRoute(mount: string, path: string): string {
+  const prefix = mount.endsWith('/') ? mount.slice(0, -1) : mount;
+  if (path === '/' || path === '') return prefix === '' ? '/' : prefix;
+  return `${prefix}${path.startsWith('/') ? path : `/${path}`}`;
 }
 
 function safeDecode(segment: string): string {

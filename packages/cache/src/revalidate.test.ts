@@ -131,4 +131,46 @@ describe.each(expressMajors)('background revalidation and event routes on $name'
       { type: 'store', route: '/api/items/:id' },
     ]);
   });
+
+  it('joins mount and route path like @expresskit/metrics: `/` under a mount is the mount, no double slashes', async () => {
+    const events: CacheEvent[] = [];
+    unsubscribe = subscribe(CHANNELS.cache, (event) => events.push(event));
+    cache = responseCache({ compress: false });
+    const application = express();
+    const products = express.Router();
+    products.get('/', cache, (_req, res) => {
+      res.send('list');
+    });
+    products.get('/:id', cache, (req, res) => {
+      res.send(`product ${req.params.id}`);
+    });
+    const nested = express.Router();
+    nested.get('/', cache, (_req, res) => {
+      res.send('v1 root');
+    });
+    const v1 = express.Router();
+    v1.use('/things/', nested);
+    application.use('/products', products);
+    application.use('/v1', v1);
+    application.get('/', cache, (_req, res) => {
+      res.send('root');
+    });
+    expect((await request(application).get('/products')).text).toBe('list');
+    expect((await request(application).get('/products/')).headers['x-cache']).toBe('MISS');
+    expect((await request(application).get('/products/9')).text).toBe('product 9');
+    expect((await request(application).get('/v1/things')).text).toBe('v1 root');
+    expect((await request(application).get('/')).text).toBe('root');
+    expect(events.map((event) => `${event.type} ${'route' in event ? event.route : ''}`)).toEqual([
+      'miss /products',
+      'store /products',
+      'miss /products',
+      'store /products',
+      'miss /products/:id',
+      'store /products/:id',
+      'miss /v1/things',
+      'store /v1/things',
+      'miss /',
+      'store /',
+    ]);
+  });
 });
