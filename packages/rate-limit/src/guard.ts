@@ -1,6 +1,6 @@
 import { CHANNELS, channel } from '@expresskit/core';
 import type { CompiledPolicy, Decision, Operation } from './gcra.js';
-import { inProcessStores } from './stores/memory.js';
+import { inProcessStores, type SyncHit } from './stores/memory.js';
 import type { RateLimitStore } from './stores/store.js';
 
 /** What the limiter does while its store cannot answer. */
@@ -57,17 +57,40 @@ export class StoreGuard {
   #lastProbe = 0;
 
   readonly #now: () => number;
-  /** The built-in memory store needs no timeout (it answers in the same tick). */
-  readonly #direct: boolean;
+  /** The built-in memory store's synchronous `hit`: no timeout, no promise (it answers in the same tick). */
+  readonly #sync: SyncHit | undefined;
 
   constructor(private readonly options: GuardOptions) {
     this.#now = options.now ?? Date.now;
-    this.#direct = inProcessStores.has(options.store);
+    this.#sync = inProcessStores.get(options.store);
   }
 
   /** Whether the circuit is open (the store is considered down). */
   get degraded(): boolean {
     return this.#open;
+  }
+
+  /**
+   * `hit`, answered synchronously when the store is in-process (`memoryStore()`) and the circuit
+   * is closed: the common case costs no promise and no microtask. Otherwise the `hit` promise.
+   */
+  hitNow(
+    key: string,
+    policies: readonly CompiledPolicy[],
+    cost: number,
+    op: Operation,
+  ): GuardOutcome | Promise<GuardOutcome> {
+    const sync = this.#sync;
+    if (sync === undefined || this.#open) return this.hit(key, policies, cost, op);
+    try {
+      const decision = sync(key, policies, cost, op);
+      if (this.#consecutive !== 0) this.#succeeded();
+      return { decision, source: 'store' };
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      this.#failed(error);
+      return this.#degrade(key, policies, cost, op, error);
+    }
   }
 
   async hit(key: string, policies: readonly CompiledPolicy[], cost: number, op: Operation): Promise<GuardOutcome> {
@@ -80,7 +103,7 @@ export class StoreGuard {
       }
       try {
         const call = store.hit(key, policies, cost, op);
-        const decision = await (this.#direct ? call : withTimeout(call, timeoutMs, `${store.name} store`));
+        const decision = await (this.#sync ? call : withTimeout(call, timeoutMs, `${store.name} store`));
         this.#succeeded();
         return { decision, source: 'store' };
       } catch (error) {

@@ -60,30 +60,66 @@ function tightest(decision: Decision): number {
 }
 
 /**
- * The response headers for a decision (`Retry-After` is added by the 429 response itself).
- * `policyValue` is the `RateLimit-Policy` value, which the limiter computes once at creation.
+ * The response headers for a decision (`Retry-After` is added by the 429 response itself), as a
+ * record: what `headerWriter` writes, collected.
  */
 export function rateLimitHeaders(
   mode: HeadersMode,
   policies: readonly CompiledPolicy[],
   decision: Decision,
   nowMs: number,
-  policyValue: string = policyHeader(policies),
 ): Record<string, string> {
   const headers: Record<string, string> = {};
-  if (mode === 'draft' || mode === 'both') {
-    headers['RateLimit-Policy'] = policyValue;
-    headers.RateLimit = rateLimitHeader(decision);
-  }
-  if (mode === 'legacy' || mode === 'both') {
-    const i = tightest(decision);
-    const policy = policies[i];
-    const result = decision.policies[i];
-    if (policy && result) {
-      headers['X-RateLimit-Limit'] = String(policy.limit);
-      headers['X-RateLimit-Remaining'] = String(result.remaining);
-      headers['X-RateLimit-Reset'] = String(Math.ceil((nowMs + resetSeconds(result) * 1000) / 1000));
-    }
-  }
+  const target: HeaderTarget = {
+    setHeader: (name, value) => {
+      headers[name] = value;
+    },
+  };
+  headerWriter(mode, policies)?.(target, decision, () => nowMs);
   return headers;
+}
+
+/** What `headerWriter` writes to: an Express (or `node:http`) response. */
+export interface HeaderTarget {
+  setHeader(name: string, value: string): unknown;
+}
+
+/**
+ * The per-request form of `rateLimitHeaders` for one limiter: the same header fields, written
+ * straight to the response, with everything that does not depend on the decision (the
+ * `RateLimit-Policy` value, each policy's `"<name>";r=` prefix) built once, at creation.
+ * Returns `undefined` for `headers: false`.
+ */
+export function headerWriter(
+  mode: HeadersMode,
+  policies: readonly CompiledPolicy[],
+): ((res: HeaderTarget, decision: Decision, nowMs: () => number) => void) | undefined {
+  if (mode === false) return undefined;
+  const draft = mode === 'draft' || mode === 'both';
+  const legacy = mode === 'legacy' || mode === 'both';
+  const policyValue = policyHeader(policies);
+  const prefixes = policies.map((p, i) => `${i === 0 ? '' : ', '}"${p.name}";r=`);
+  return (res, decision, nowMs) => {
+    const results = decision.policies;
+    if (draft) {
+      res.setHeader('RateLimit-Policy', policyValue);
+      let value = '';
+      for (let i = 0; i < results.length; i++) {
+        const result = results[i];
+        if (result === undefined) continue;
+        value += `${prefixes[i] ?? `, "${result.name}";r=`}${result.remaining};t=${resetSeconds(result)}`;
+      }
+      res.setHeader('RateLimit', value);
+    }
+    if (legacy) {
+      const i = results.length === 1 ? 0 : tightest(decision);
+      const policy = policies[i];
+      const result = results[i];
+      if (policy && result) {
+        res.setHeader('X-RateLimit-Limit', String(policy.limit));
+        res.setHeader('X-RateLimit-Remaining', String(result.remaining));
+        res.setHeader('X-RateLimit-Reset', String(Math.ceil((nowMs() + resetSeconds(result) * 1000) / 1000)));
+      }
+    }
+  };
 }

@@ -47,5 +47,14 @@ function expandIPv6(address: string): number[] | undefined {
  */
 export function keyHasher(): (key: string) => string {
   const secret = randomBytes(16);
-  return (key) => createHmac('sha256', secret).update(key).digest('hex').slice(0, 12);
+  // The last key and its hash: consecutive events of one busy client hash once.
+  let lastKey: string | undefined;
+  let lastHash = '';
+  return (key) => {
+    if (key !== lastKey) {
+      lastHash = createHmac('sha256', secret).update(key).digest('hex').slice(0, 12);
+      lastKey = key;
+    }
+    return lastHash;
+  };
 }

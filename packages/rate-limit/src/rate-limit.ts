@@ -1,8 +1,8 @@
 import { CHANNELS, channel, ProblemError, problemType, sendProblem } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Decision, Operation } from './gcra.js';
-import { StoreGuard } from './guard.js';
-import { policyHeader, rateLimitHeaders, retryAfter } from './headers.js';
+import { type GuardOutcome, StoreGuard } from './guard.js';
+import { headerWriter, retryAfter } from './headers.js';
 import { ipKey, keyHasher } from './keys.js';
 import { type RateLimitInfo, type RateLimitOptions, type Resolved, resolveOptions } from './options.js';
 
@@ -24,38 +24,56 @@ function invalidCost(cost: unknown): ProblemError {
 }
 
 function info(o: Resolved, key: string, cost: number, decision: Decision, source: 'store' | 'fallback'): RateLimitInfo {
+  const policies: RateLimitInfo['policies'][number][] = [];
+  for (let i = 0; i < decision.policies.length; i++) {
+    const result = decision.policies[i];
+    const policy = o.policies[i];
+    if (result === undefined) continue;
+    policies.push({
+      name: result.name,
+      limit: policy?.limit ?? 0,
+      window: (policy?.windowMs ?? 0) / 1000,
+      remaining: result.remaining,
+      reset: Math.ceil(result.resetUs / 1_000_000),
+      violated: !result.conform,
+    });
+  }
   return {
     key,
     cost,
     allowed: decision.allowed,
-    policies: decision.policies.map((result, i) => ({
-      name: result.name,
-      limit: o.policies[i]?.limit ?? 0,
-      window: (o.policies[i]?.windowMs ?? 0) / 1000,
-      remaining: result.remaining,
-      reset: Math.ceil(result.resetUs / 1_000_000),
-      violated: !result.conform,
-    })),
+    policies,
     retryAfter: decision.allowed ? undefined : retryAfter(decision),
     source,
   };
 }
 
-function publish(decision: Decision, keyHash: () => string, shadow: boolean): void {
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * The decision event, when someone listens. It is built without a per-policy pass for the common
+ * single-policy allow, and `keyHash` (an HMAC) is computed only if a subscriber reads it.
+ */
+function publish(decision: Decision, key: string, hash: (key: string) => string, shadow: boolean): void {
   if (!events.hasSubscribers) return;
-  const violated = decision.policies.filter((p) => !p.conform).map((p) => p.name);
-  const deciding =
-    decision.policies.find((p) => !p.conform) ??
-    decision.policies.reduce(
-      (a, b) => (b.remaining < a.remaining ? b : a),
-      decision.policies[0] ?? { name: '', remaining: 0 },
-    );
+  const results = decision.policies;
+  let deciding = results[0];
+  let violated = NONE;
+  if (!decision.allowed) {
+    violated = results.filter((p) => !p.conform).map((p) => p.name);
+    deciding = results.find((p) => !p.conform) ?? deciding;
+  } else {
+    for (const result of results)
+      if (deciding === undefined || result.remaining < deciding.remaining) deciding = result;
+  }
   events.publish({
     type: decision.allowed ? 'allowed' : 'limited',
-    policy: deciding.name,
+    policy: deciding?.name ?? '',
     violated,
-    keyHash: keyHash(),
-    remaining: deciding.remaining,
+    get keyHash() {
+      return hash(key);
+    },
+    remaining: deciding?.remaining ?? 0,
     shadow,
   });
 }
@@ -80,8 +98,10 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     probeIntervalMs: o.probeIntervalMs,
   });
   const hash = keyHasher();
-  /** The same for every response of this limiter: built once. */
-  const policyValue = policyHeader(o.policies);
+  /** Writes the rate-limit header fields; what does not depend on the decision is built once. */
+  const writeHeaders = headerWriter(o.headers, o.policies);
+  const operation: Operation = o.count === 'all' ? 'consume' : 'peek';
+  const now = (): number => Date.now();
   /** Requests this limiter has already counted (the middleware mounted twice on one path). */
   const counted = new WeakSet<Request>();
 
@@ -102,18 +122,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     res.once('close', settle);
   };
 
-  async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
-    if (counted.has(req)) return next();
-    counted.add(req);
-    if (o.skip && (await o.skip(req))) return next();
-    const key = o.key ? await o.key(req) : clientKey(req, o.ipv6Subnet);
-    if (typeof key !== 'string') throw new TypeError(`rateLimit: "key" must return a string, got ${typeof key}`);
-    const cost: unknown = typeof o.cost === 'number' ? o.cost : await o.cost(req);
-    if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost < 0)
-      return problem(invalidCost(cost), req, res, next);
-
-    const operation: Operation = o.count === 'all' ? 'consume' : 'peek';
-    const outcome = await guard.hit(key, o.policies, cost, operation);
+  /** Answers a request from the store's outcome (synchronously: the memory store's fast path). */
+  function respond(req: Request, res: Response, next: NextFunction, key: string, cost: number, outcome: GuardOutcome) {
     if (outcome.decision === undefined) {
       if (o.onStoreError !== 'fail-closed') return next();
       const retry = String(Math.max(1, Math.ceil(o.probeIntervalMs / 1000)));
@@ -134,11 +144,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     const { decision } = outcome;
     const details = info(o, key, cost, decision, outcome.source);
     req.rateLimit = details;
-    if (o.headers !== false) {
-      const headers = rateLimitHeaders(o.headers, o.policies, decision, Date.now(), policyValue);
-      for (const name in headers) res.setHeader(name, headers[name] ?? '');
-    }
-    publish(decision, () => hash(key), o.shadow);
+    writeHeaders?.(res, decision, now);
+    publish(decision, key, hash, o.shadow);
 
     if (!decision.allowed && !o.shadow) {
       if (details.retryAfter !== undefined) res.setHeader('Retry-After', String(details.retryAfter));
@@ -162,7 +169,46 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     next();
   }
 
+  /** Checks key and cost and asks the store; a promise only when something on the way is asynchronous. */
+  function limit(req: Request, res: Response, next: NextFunction, key: unknown, cost: unknown): void | Promise<void> {
+    if (typeof key !== 'string') throw new TypeError(`rateLimit: "key" must return a string, got ${typeof key}`);
+    if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost < 0)
+      return problem(invalidCost(cost), req, res, next);
+    const outcome = guard.hitNow(key, o.policies, cost, operation);
+    if (outcome instanceof Promise) return outcome.then((settled) => respond(req, res, next, key, cost, settled));
+    return respond(req, res, next, key, cost, outcome);
+  }
+
+  /** The general path: `skip` or `cost` is a function (either may return a promise). */
+  async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
+    if (o.skip && (await o.skip(req))) return next();
+    const key = o.key ? await o.key(req) : clientKey(req, o.ipv6Subnet);
+    const cost: unknown = typeof o.cost === 'number' ? o.cost : await o.cost(req);
+    return limit(req, res, next, key, cost);
+  }
+
+  const fixedCost = typeof o.cost === 'number' && o.skip === undefined ? o.cost : undefined;
+
   return function rateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
-    handle(req, res, next).catch(next);
+    if (counted.has(req)) {
+      next();
+      return;
+    }
+    counted.add(req);
+    if (fixedCost === undefined) {
+      handle(req, res, next).catch(next);
+      return;
+    }
+    // No skip, a fixed cost: with a synchronous key and the memory store, no promise at all.
+    try {
+      const key = o.key ? o.key(req) : clientKey(req, o.ipv6Subnet);
+      const done =
+        typeof key === 'string'
+          ? limit(req, res, next, key, fixedCost)
+          : Promise.resolve(key).then((settled) => limit(req, res, next, settled, fixedCost));
+      done?.catch(next);
+    } catch (error) {
+      next(error);
+    }
   };
 }

@@ -16,19 +16,37 @@ export interface MemoryStoreOptions {
   clock?: () => number;
 }
 
-/**
- * The stores `memoryStore()` made. They answer within the same tick and cannot fail, so the
- * limiter calls them without arming a timeout timer per request.
- */
-export const inProcessStores = new WeakSet<RateLimitStore>();
+/** The synchronous form of `hit` of an in-process store. */
+export type SyncHit = (
+  key: string,
+  policies: readonly CompiledPolicy[],
+  cost: number,
+  operation: Operation,
+) => Decision;
 
-/** Per client key: the state of each policy, by policy name. */
-type Entry = Map<string, number>;
+/**
+ * The stores `memoryStore()` made, with their synchronous `hit`. They answer within the same tick,
+ * so the limiter calls them directly: no timeout timer, no promise, no microtask per request.
+ */
+export const inProcessStores = new WeakMap<RateLimitStore, SyncHit>();
+
+/**
+ * Per client key: the state of each policy by policy name, and the time (µs) at which every one
+ * of them has fully recovered. Past that time the entry holds nothing a new key would not.
+ */
+interface Entry {
+  readonly states: Map<string, number>;
+  expiresUs: number;
+}
 
 /**
  * A bounded in-process store on `lru-cache`: one entry per client key, evicted least recently used
- * beyond `maxKeys`, and expired once every policy of the key has fully recovered (its TTL), so
- * dropping it loses no information. One instance only: use `redisStore()` across instances.
+ * beyond `maxKeys`, and expired once every policy of the key has fully recovered, so dropping it
+ * loses no information. One instance only: use `redisStore()` across instances.
+ *
+ * The expiry is kept in the entry and compared with the time the request is decided at (the store
+ * reads its clock once per request), rather than as an `lru-cache` TTL: no second clock read, and
+ * no re-`set` of the key on every request.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): RateLimitStore {
   const maxKeys = options.maxKeys ?? 100_000;
@@ -39,37 +57,54 @@ export function memoryStore(options: MemoryStoreOptions = {}): RateLimitStore {
     throw new TypeError(`memoryStore: "clock" must be a function returning milliseconds, got ${typeof options.clock}`);
   }
   const clock = options.clock ?? (() => performance.timeOrigin + performance.now());
-  const cache = new LRUCache<string, Entry>({ max: maxKeys, ttlResolution: 0, perf: { now: clock } });
+  const cache = new LRUCache<string, Entry>({ max: maxKeys });
+
+  const hitSync: SyncHit = (key, policies, cost, operation) => {
+    const now = Math.round(clock() * 1000);
+    let entry = cache.get(key);
+    if (entry !== undefined && entry.expiresUs <= now) {
+      // Fully recovered: forget it, so it no longer takes the place of a live key.
+      cache.delete(key);
+      entry = undefined;
+    }
+    const cached = entry !== undefined;
+    const stored: (number | undefined)[] = [];
+    for (const policy of policies) stored.push(entry?.states.get(policy.name));
+    const { decision, writes } = decide(policies, stored, now, cost, operation);
+    let expiresUs = entry?.expiresUs ?? 0;
+    let written = false;
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i];
+      const name = policies[i]?.name;
+      if (write === undefined || name === undefined) continue;
+      if (entry === undefined) entry = { states: new Map(), expiresUs: 0 };
+      written = true;
+      if (write.ttlUs > 0) {
+        entry.states.set(name, write.state);
+        // The entry lives until its slowest policy has fully recovered.
+        if (now + write.ttlUs > expiresUs) expiresUs = now + write.ttlUs;
+      } else entry.states.delete(name);
+    }
+    if (!written || entry === undefined) return decision;
+    if (entry.states.size === 0 || expiresUs <= now) {
+      cache.delete(key);
+      return decision;
+    }
+    entry.expiresUs = expiresUs;
+    // An entry that was already cached is updated in place (`get` made it the most recent).
+    if (!cached) cache.set(key, entry);
+    return decision;
+  };
 
   const store: RateLimitStore = {
     name: 'memory',
     async hit(key: string, policies: readonly CompiledPolicy[], cost: number, operation: Operation): Promise<Decision> {
-      const now = Math.round(clock() * 1000);
-      const entry = cache.get(key);
-      const stored = policies.map((policy) => entry?.get(policy.name));
-      const { decision, writes } = decide(policies, stored, now, cost, operation);
-      if (writes.some((write) => write !== undefined)) {
-        // Updated in place (the decision is already made; nothing else runs in between).
-        const next: Entry = entry ?? new Map();
-        for (const [i, write] of writes.entries()) {
-          const name = policies[i]?.name;
-          if (write === undefined || name === undefined) continue;
-          if (write.ttlUs > 0) next.set(name, write.state);
-          else next.delete(name);
-        }
-        // The entry lives until its slowest policy has fully recovered.
-        const ttlUs = Math.max(0, ...writes.map((write) => write?.ttlUs ?? 0));
-        const remainingTtl = entry ? cache.getRemainingTTL(key) : 0;
-        const ttlMs = Math.max(Math.ceil(ttlUs / 1000), Number.isFinite(remainingTtl) ? remainingTtl : 0);
-        if (next.size === 0 || ttlMs <= 0) cache.delete(key);
-        else cache.set(key, next, { ttl: ttlMs });
-      }
-      return decision;
+      return hitSync(key, policies, cost, operation);
     },
     async close(): Promise<void> {
       cache.clear();
     },
   };
-  inProcessStores.add(store);
+  inProcessStores.set(store, hitSync);
   return store;
 }
