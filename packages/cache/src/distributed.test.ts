@@ -159,7 +159,7 @@ describeRedis('distributed cache on a real redis-server', () => {
       for (let i = 0; i < 250 && client.status !== 'ready'; i++) await sleep(20);
       expect(client.status).toBe('ready');
       await request(app).get('/o/3').expect(200);
-      expect(await client.exists('outage:e:GET /o/3')).toBe(1);
+      expect(await client.exists('outage:e:GET /o/3 http://127.0.0.1')).toBe(1);
       expect(calls).toBeGreaterThanOrEqual(3);
       client.disconnect();
     });
@@ -189,7 +189,7 @@ describeRedis('distributed cache on a real redis-server', () => {
       expect(messages).toContain('l2-set: cache: l2-set timed out after 250 ms');
       expect(await admin.ping()).toBe('PONG');
       await request(app).get('/h2');
-      expect(await client.exists('hang:e:GET /h2')).toBe(1);
+      expect(await client.exists('hang:e:GET /h2 http://127.0.0.1')).toBe(1);
       expect((await request(app).get('/h2')).headers['x-cache']).toBe('HIT');
       client.disconnect();
       admin.disconnect();

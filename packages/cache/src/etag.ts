@@ -10,7 +10,7 @@ import {
   preconditionRequired,
 } from './conditional.js';
 import { type Config, type EtagOptions, type ResourceValidators, resolve } from './etag-options.js';
-import { parseEntityTag, parseEntityTags, strongEtag, toEntityTag, weakEtag } from './hash.js';
+import { parseEntityTag, parseEntityTags, tagOf, toEntityTag } from './hash.js';
 
 export type { EtagOptions, PreconditionErrorHandler, ResourceValidators } from './etag-options.js';
 
@@ -24,9 +24,37 @@ interface State {
   expressMayTag: boolean;
   config: Config;
   req: Request;
+  /** The methods the wrappers call on (set when `etag()` wraps the response). */
+  send: Response['send'];
+  end: Response['end'];
+  setHeader: Response['setHeader'];
+  /** The strong tag sent with the body, made weak when a Content-Encoding is set after it. */
+  weakenTag: string | undefined;
 }
 
+/* One set of wrapper functions for every response (no closures per request): each finds its
+   response's state here. */
 const states = new WeakMap<Response, State>();
+
+function newState(res: Response, config: Config, req: Request): State {
+  return {
+    answered: false,
+    evaluated: false,
+    expressMayTag: false,
+    config,
+    req,
+    send: res.send,
+    end: res.end,
+    setHeader: res.setHeader,
+    weakenTag: undefined,
+  };
+}
+
+function stateOf(res: Response): State {
+  const state = states.get(res);
+  if (state === undefined) throw new TypeError('etag(): a wrapped response method was called on another response');
+  return state;
+}
 
 /**
  * Strong ETags for buffered responses (`res.send`, `res.json`, `res.end(body)`) and RFC 9110
@@ -41,14 +69,14 @@ export function etag(options: EtagOptions = {}): RequestHandler {
   const config = resolve('etag', options);
   return function etagMiddleware(req, res, next): void {
     // Mounted again further down (e.g. on a router with other options): the inner options win.
-    const existing = states.get(res);
-    const state: State = existing ?? { answered: false, evaluated: false, expressMayTag: false, config, req };
-    state.config = config;
-    if (existing === undefined) {
+    let state = states.get(res);
+    if (state === undefined) {
+      state = newState(res, config, req);
       states.set(res, state);
-      res.precondition = (validators) => precondition(res, state, validators);
-      wrapResponse(res, state);
-    }
+      res.precondition = preconditionMethod;
+      res.send = sendWithEtag as Response['send'];
+      res.end = endWithEtag as Response['end'];
+    } else state.config = config;
     if (config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
       answerProblem(res, state, preconditionRequired(req.method, req.originalUrl));
       return;
@@ -71,7 +99,7 @@ export function requireIfMatch(options: Pick<EtagOptions, 'onError'> = {}): Requ
     }
     answerProblem(
       res,
-      states.get(res) ?? { answered: false, evaluated: false, expressMayTag: false, config, req },
+      states.get(res) ?? newState(res, config, req),
       preconditionRequired(req.method, req.originalUrl),
     );
   };
@@ -83,7 +111,9 @@ function hasIfMatch(headers: IncomingHttpHeaders): boolean {
 }
 
 /** `res.precondition(validators)`: true to go on, false when a 304/412 was sent. */
-function precondition(res: Response, state: State, validators: ResourceValidators): boolean {
+function preconditionMethod(this: Response, validators: ResourceValidators): boolean {
+  const res = this;
+  const state = stateOf(res);
   const { req } = state;
   const tag = normaliseEtag(validators.etag);
   const exists = validators.exists !== false;
@@ -108,33 +138,60 @@ function precondition(res: Response, state: State, validators: ResourceValidator
   return false;
 }
 
-/** Wraps `res.send` (it sees the body of HEAD responses too) and `res.end` (plain bodies). */
-function wrapResponse(res: Response, state: State): void {
-  const send = res.send;
-  const end = res.end;
-  res.send = function sendWithEtag(this: Response, ...args: unknown[]): Response {
-    const body = args[0];
-    // Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
-    if (args.length === 1 && (typeof body === 'string' || Buffer.isBuffer(body))) {
-      if (decide(this, state, body, undefined)) return this;
-    }
-    // Other bodies reach res.end through Express, which may tag them itself first: replace that tag.
-    state.expressMayTag = this.getHeader('ETag') === undefined;
-    try {
-      return send.apply(this, args as Parameters<Response['send']>);
-    } finally {
-      state.expressMayTag = false;
-    }
-  } as Response['send'];
-  res.end = function endWithEtag(this: Response, ...args: unknown[]): Response {
+/** `res.send` of a response `etag()` handles (it sees the body of HEAD responses too). */
+function sendWithEtag(this: Response, ...args: unknown[]): Response {
+  const state = stateOf(this);
+  const body = args[0];
+  // Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
+  if (args.length === 1 && (typeof body === 'string' || Buffer.isBuffer(body))) {
+    if (decide(this, state, body, undefined)) return this;
+  }
+  // Other bodies reach res.end through Express, which may tag them itself first: replace that tag.
+  // Once evaluated (or answered), res.end passes everything through: nothing to track.
+  const track = !state.evaluated && !state.answered;
+  if (track) state.expressMayTag = this.getHeader('ETag') === undefined;
+  try {
+    return state.send.apply(this, args as Parameters<Response['send']>);
+  } finally {
+    if (track) state.expressMayTag = false;
+  }
+}
+
+/** `res.end` of a response `etag()` handles (plain bodies, and what `res.send` ends with). */
+function endWithEtag(this: Response, ...args: unknown[]): Response {
+  const state = stateOf(this);
+  // Already evaluated by res.send (the usual case), answered, or not a candidate: no body copy.
+  if (candidate(this, state)) {
     const [chunk, encoding] = args;
     const callback = args.find((arg): arg is () => void => typeof arg === 'function');
-    let body: Uint8Array | undefined;
-    if (typeof chunk === 'string') body = Buffer.from(chunk, bufferEncoding(encoding));
-    else if (chunk instanceof Uint8Array) body = chunk;
+    let body: string | Uint8Array | undefined;
+    if (typeof chunk === 'string') {
+      // UTF-8 strings are hashed as they are; other encodings are tagged by their bytes.
+      const charset = bufferEncoding(encoding);
+      body = charset === 'utf8' || charset === 'utf-8' ? chunk : Buffer.from(chunk, charset);
+    } else if (chunk instanceof Uint8Array) body = chunk;
     if (decide(this, state, body, callback)) return this;
-    return end.apply(this, args as Parameters<Response['end']>);
-  } as Response['end'];
+  }
+  return state.end.apply(this, args as Parameters<Response['end']>);
+}
+
+/** Whether a body sent now still needs a decision (a 2xx GET/HEAD not yet evaluated or answered). */
+function candidate(res: Response, state: State): boolean {
+  if (state.answered || state.evaluated || res.headersSent) return false;
+  const method = state.req.method;
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  const status = res.statusCode;
+  return status >= 200 && status <= 299 && status !== 204 && status !== 205 && status !== 206;
+}
+
+/** Whether the request carries none of the four precondition headers (nothing to evaluate). */
+function unconditional(headers: IncomingHttpHeaders): boolean {
+  return (
+    headers['if-none-match'] === undefined &&
+    headers['if-match'] === undefined &&
+    headers['if-modified-since'] === undefined &&
+    headers['if-unmodified-since'] === undefined
+  );
 }
 
 /**
@@ -149,19 +206,21 @@ function decide(
   body: string | Uint8Array | undefined,
   callback: (() => void) | undefined,
 ): boolean {
+  if (!candidate(res, state)) return false;
   const { req, config } = state;
-  if (state.answered || state.evaluated || res.headersSent || (req.method !== 'GET' && req.method !== 'HEAD'))
-    return false;
-  const status = res.statusCode;
-  if (status < 200 || status > 299 || status === 204 || status === 205 || status === 206) return false;
   state.evaluated = true;
   let tag = state.expressMayTag && body !== undefined ? undefined : headerString(res.getHeader('ETag'));
   if (tag === undefined && body !== undefined) {
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
     if (size <= config.maxSize) {
-      tag = config.weak ? weakEtag(body) : strongEtag(body);
+      tag = tagOf(body, size);
+      if (config.weak) tag = `W/${tag}`;
       res.setHeader('ETag', tag);
     }
+  }
+  if (unconditional(req.headers)) {
+    if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, state, tag);
+    return false;
   }
   const { result, header } = checkPreconditions({
     method: req.method,
@@ -171,7 +230,7 @@ function decide(
   });
   if (result === 'not-modified') sendNotModified(res, state, callback);
   else if (result === 'precondition-failed') answerProblem(res, state, preconditionFailed(header, req.originalUrl));
-  else if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, tag);
+  else if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, state, tag);
   return result !== 'proceed';
 }
 
@@ -179,20 +238,23 @@ function decide(
  * A strong ETag describes exact bytes. When a later middleware (`compression`) sets a
  * Content-Encoding, the bytes change, so the tag becomes weak: `W/"…"` (what nginx does too).
  */
-function weakenWhenEncoded(res: Response, tag: string): void {
-  if (parseEntityTag(tag)?.weak !== false) return;
-  const setHeader = res.setHeader;
-  res.setHeader = function setHeaderWeakening(
-    this: Response,
-    name: string,
-    value: number | string | readonly string[],
-  ) {
-    const encoding = name.toLowerCase() === 'content-encoding' ? String(value).trim().toLowerCase() : '';
+function weakenWhenEncoded(res: Response, state: State, tag: string): void {
+  if (!tag.startsWith('"') || parseEntityTag(tag)?.weak !== false) return;
+  state.weakenTag = tag;
+  state.setHeader = res.setHeader;
+  res.setHeader = setHeaderWeakening as Response['setHeader'];
+}
+
+function setHeaderWeakening(this: Response, name: string, value: number | string | readonly string[]): Response {
+  const state = stateOf(this);
+  const tag = state.weakenTag;
+  if (tag !== undefined && name.length === 16 && name.toLowerCase() === 'content-encoding') {
+    const encoding = String(value).trim().toLowerCase();
     if (encoding !== '' && encoding !== 'identity' && this.getHeader('ETag') === tag) {
-      setHeader.call(this, 'ETag', `W/${tag}`);
+      state.setHeader.call(this, 'ETag', `W/${tag}`);
     }
-    return setHeader.call(this, name, value);
-  } as Response['setHeader'];
+  }
+  return state.setHeader.call(this, name, value);
 }
 
 /** Ends with 304 and only the headers §15.4.5 allows (plus `keepOn304`), no body. */

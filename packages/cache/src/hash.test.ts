@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseEntityTag } from './conditional.js';
-import { strongEtag, toEntityTag, weakEtag } from './hash.js';
+import { strongEtag, tagOf, toEntityTag, weakEtag } from './hash.js';
 
 describe('strongEtag', () => {
   it.each([
@@ -30,6 +30,18 @@ describe('strongEtag', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('hashes a string directly to the tag of its UTF-8 bytes (lone surrogates included)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 2048 }), (text) => {
+        const bytes = Buffer.from(text, 'utf8');
+        expect(strongEtag(text)).toBe(strongEtag(bytes));
+        expect(tagOf(text, bytes.byteLength)).toBe(strongEtag(bytes));
+      }),
+      { numRuns: 200 },
+    );
+    expect(strongEtag('\ud800x')).toBe(strongEtag(Buffer.from([0xef, 0xbf, 0xbd, 0x78])));
   });
 
   it('differs when one byte differs', () => {

@@ -9,8 +9,7 @@ import crypto from 'node:crypto';
  * Strings are hashed as their UTF-8 bytes (what Express sends).
  */
 export function strongEtag(body: Buffer | Uint8Array | string): string {
-  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  return `"${bytes.byteLength.toString(16)}-${digest(bytes)}"`;
+  return tagOf(body, typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength);
 }
 
 /** The weak form of `strongEtag(body)`: `W/"<len-hex>-<hash>"`. */
@@ -18,13 +17,22 @@ export function weakEtag(body: Buffer | Uint8Array | string): string {
   return `W/${strongEtag(body)}`;
 }
 
+/**
+ * `strongEtag(body)` when the caller already knows `size`, the body's byte length (UTF-8 for a
+ * string). A string is hashed as it is (no copy into a Buffer first).
+ */
+export function tagOf(body: Uint8Array | string, size: number): string {
+  return `"${size.toString(16)}-${digest(body)}"`;
+}
+
 /** `crypto.hash` (one-shot, Node 20.12+/21.7+) skips the Hash object; createHash is the fallback. */
-const oneShot: ((algorithm: string, data: Uint8Array, encoding: 'base64url') => string) | undefined =
+const oneShot: ((algorithm: string, data: Uint8Array | string, encoding: 'base64url') => string) | undefined =
   typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
-function digest(bytes: Uint8Array): string {
-  if (oneShot !== undefined) return oneShot('sha1', bytes, 'base64url');
-  return crypto.createHash('sha1').update(bytes).digest('base64url');
+/** SHA-1 (base64url) of `data`; a string is hashed as its UTF-8 bytes by both paths. */
+function digest(data: Uint8Array | string): string {
+  if (oneShot !== undefined) return oneShot('sha1', data, 'base64url');
+  return crypto.createHash('sha1').update(data).digest('base64url');
 }
 
 /** A parsed entity tag. */

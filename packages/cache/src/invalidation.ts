@@ -2,6 +2,7 @@
 import { type CacheEvent, CHANNELS, channel } from '@expresskit/core';
 import type { Request, Response } from 'express';
 import type { Invalidation } from './bus.js';
+import { HOSTLESS_KEY, keyTag } from './key.js';
 
 /** What `invalidate()` removes: entries under any of `tags`, at `keys`, or whose key starts with `prefix`. */
 export interface InvalidateSelector {
@@ -83,8 +84,12 @@ export function pathTag(path: string): string {
 
 export function toInvalidation(selector: InvalidateSelector): Invalidation {
   const prefix = selector.prefix?.startsWith('/') ? `GET ${selector.prefix}` : selector.prefix;
+  // `GET /products/42` names the entry of every origin (the origin is part of the stored key):
+  // those entries carry the implicit tag `key:GET /products/42`.
+  const keyTags = (selector.keys ?? []).filter((key) => HOSTLESS_KEY.test(key)).map(keyTag);
+  const tags = [...(selector.tags ?? []), ...keyTags];
   return {
-    ...(selector.tags ? { tags: [...selector.tags] } : {}),
+    ...(selector.tags || keyTags.length > 0 ? { tags } : {}),
     ...(selector.keys ? { keys: [...selector.keys] } : {}),
     ...(prefix === undefined ? {} : { prefix }),
     ...(selector.all === true ? { all: true } : {}),

@@ -33,12 +33,37 @@ export function splitUrl(url: string): { path: string; search: string } {
   return mark === -1 ? { path: clean, search: '' } : { path: clean.slice(0, mark), search: clean.slice(mark + 1) };
 }
 
-/** The base key of a request: `GET /products?a=1&b=2`. HEAD shares the GET key. */
-export function baseKey(method: string, url: string, policy: QueryKeyPolicy = {}): string {
+/**
+ * The base key of a request: `GET /products?a=1&b=2`, followed by ` <origin>` when `origin` is
+ * given (`GET /products?a=1 https://shop.example`). The origin comes last so that a path prefix
+ * (`GET /products`) still selects every host's entries. HEAD shares the GET key.
+ */
+export function baseKey(method: string, url: string, policy: QueryKeyPolicy = {}, origin?: string): string {
   const { path, search } = splitUrl(url);
   const query = canonicalQuery(search, policy);
   const verb = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
-  return `${verb} ${path}${query === '' ? '' : `?${query}`}`;
+  const target = `${verb} ${path}${query === '' ? '' : `?${query}`}`;
+  return origin === undefined ? target : `${target} ${origin}`;
+}
+
+/**
+ * The effective origin of a request for the key: `protocol://hostname`, lower-cased. Bytes outside
+ * host syntax are percent-encoded, so the key never holds a space.
+ */
+export function keyOrigin(protocol: string, host: string | undefined): string {
+  const clean = (host ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9.:[\]_-]/g, (char) => encodeURIComponent(char));
+  return `${protocol}://${clean}`;
+}
+
+/** A default key without origin (`GET /products?a=1`): what `invalidate({ keys })` is given. */
+export const HOSTLESS_KEY = /^[A-Z]+ \/\S*$/;
+
+/** The implicit tag of every entry stored under the host-less key `key`, for any origin. */
+export function keyTag(key: string): string {
+  return `key:${key}`;
 }
 
 /** The field names of a `Vary` header value, lower-cased and de-duplicated, in order. */

@@ -20,6 +20,7 @@ describe('responseCache configuration errors', () => {
     [{ query: { allow: 'page' } }, 'responseCache: "query.allow" must be an array of strings, got "page"'],
     [{ tags: 'x' }, 'responseCache: "tags" must be an array of strings, got "x"'],
     [{ key: 'k' }, 'responseCache: "key" must be a function, got "k"'],
+    [{ host: 'yes' }, 'responseCache: "host" must be a boolean, got "yes"'],
     [
       { compress: { encodings: ['zstd'] } },
       `responseCache: "compress.encodings" must be an array of 'br' and 'gzip', got zstd`,

@@ -23,8 +23,15 @@ export interface RouteCacheOptions {
   cacheControl?: boolean;
   /** Query parameters in the key: only `allow`ed ones, or all but `deny`ed ones. @default all, sorted */
   query?: { allow?: readonly string[]; deny?: readonly string[] };
-  /** Custom key (replaces method + path + canonical query; `Vary` still applies). @default undefined */
+  /** Custom key (replaces method + origin + path + canonical query; `Vary` still applies). @default undefined */
   key?: (req: Request) => string;
+  /**
+   * Put the request's effective origin (`req.protocol` + `Host`, or `X-Forwarded-Host` under a
+   * trusting `trust proxy`) in the key, so a forged `Host` cannot store a response (absolute links,
+   * redirects) that other hosts are then served. `false` shares entries between all hosts (only
+   * when responses never depend on the host). Ignored with a custom `key`. @default true
+   */
+  host?: boolean;
   /** Tags every stored response of the route gets (handlers add more with `res.cacheTags()`). @default [] */
   tags?: readonly string[] | ((req: Request) => readonly string[]);
   /** Statuses that may be stored. @default every 2xx except 206 */
@@ -67,6 +74,7 @@ export interface ResolvedRoute {
   readonly maxAge: number | undefined;
   readonly query: QueryKeyPolicy;
   readonly key: ((req: Request) => string) | undefined;
+  readonly host: boolean;
   readonly tags: (req: Request) => readonly string[];
   readonly statuses: (status: number) => boolean;
   readonly maxBodyBytes: number;
@@ -107,6 +115,7 @@ export function resolveRoute(options: RouteCacheOptions, base?: ResolvedRoute): 
   }
   const allow = stringList('query.allow', options.query?.allow);
   const deny = stringList('query.deny', options.query?.deny);
+  if (options.host !== undefined && typeof options.host !== 'boolean') fail('host', 'a boolean', options.host);
   const tags = options.tags;
   if (tags !== undefined && typeof tags !== 'function') stringList('tags', tags);
   const cacheControl = options.cacheControl ?? (base ? base.maxAge !== undefined : true);
@@ -123,6 +132,7 @@ export function resolveRoute(options: RouteCacheOptions, base?: ResolvedRoute): 
         ? { allow: allow ? new Set(allow) : undefined, deny: deny ? new Set(deny) : undefined }
         : (base?.query ?? {}),
     key: fn('key', options.key) ?? base?.key,
+    host: options.host ?? base?.host ?? true,
     tags:
       tags === undefined
         ? (base?.tags ?? (() => []))

@@ -17,7 +17,7 @@ import {
   toInvalidation,
 } from './invalidation.js';
 import { InvalidationLog } from './invalidation-log.js';
-import { baseKey, splitUrl, variantKey } from './key.js';
+import { baseKey, keyTag, splitUrl, variantKey } from './key.js';
 import {
   type ResolvedRoute,
   type ResponseCacheOptions,
@@ -25,6 +25,7 @@ import {
   resolveRoute,
   resolveShared,
 } from './options.js';
+import { requestOrigin } from './request-origin.js';
 import { BackgroundRefresh, isRevalidation } from './revalidate.js';
 import { type CacheOutcome, sendNotModified, serveEntry } from './serve.js';
 import { Singleflight } from './singleflight.js';
@@ -148,7 +149,8 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       next();
       return;
     }
-    const base = route.key ? route.key(req) : baseKey(method, req.originalUrl, route.query);
+    const origin = route.key || !route.host ? undefined : requestOrigin(req);
+    const base = route.key ? route.key(req) : baseKey(method, req.originalUrl, route.query, origin);
     const conditional: ConditionalRequestHeaders = {};
     for (const header of CONDITIONAL) {
       conditional[header] = req.headers[header];
@@ -211,6 +213,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       // The innermost mount of this cache on the request's path decides what is stored.
       const storing = mounted.route;
       const allTags = [...storing.tags(req), ...(tagsOf.get(res) ?? []), pathTag(path)];
+      if (origin !== undefined) allTags.push(keyTag(baseKey(method, req.originalUrl, route.query)));
       const built = buildEntry(result.response, before, [...new Set(allTags)], storing, now());
       if ('reason' in built) {
         if (!(result.response.status >= 500 && fallback)) {
