@@ -19,6 +19,18 @@ const MAX_MEMBERS = 32;
  */
 let codegen = true;
 
+type Factory = (...values: unknown[]) => FastPick;
+
+/**
+ * Factories by generated source and member names, so a mask compiled again (a selector per
+ * request, or one evicted from the cache) reuses the code V8 has already optimised: the selectors
+ * one factory makes share its feedback and optimised code. Names are only a key here, never code.
+ */
+const factories = new Map<string, Factory>();
+
+/** At most this many factories are kept; the oldest goes first. */
+const MAX_FACTORIES = 256;
+
 /**
  * Builds a selector for one pick node in which every member read and write is its own property
  * access site, so V8 keeps each one monomorphic; the generic loop shares one megamorphic site for
@@ -40,9 +52,61 @@ export function specialize(
 ): FastPick {
   const members = node.members;
   if (!codegen || members.length === 0 || members.length > MAX_MEMBERS) return NONE;
-  const ordered = inSampleOrder(members, sample);
-  const params = ['keysOf', 'child', 'OMIT', 'SLOW', 'OBJECT', 'getPrototypeOf'];
+  const keys = Object.keys(sample);
+  const ordered = inSampleOrder(members, keys);
+  // What the source depends on (each member's index in the sample, or none, and whether it has a
+  // sub-plan), and the names the factory's selectors have seen at their property access sites.
+  const key = JSON.stringify(
+    ordered.map(({ member, at }) => [at < keys.length ? at : -1, member.rule === KEEP ? 0 : 1, member.name]),
+  );
+  let factory = factories.get(key);
+  if (factory === undefined) {
+    try {
+      factory = generate(ordered, keys.length);
+    } catch {
+      // Code generation from strings is disallowed here (EvalError): stay generic from now on.
+      codegen = false;
+      return NONE;
+    }
+    if (factories.size >= MAX_FACTORIES) {
+      const oldest = factories.keys().next();
+      if (oldest.done !== true) factories.delete(oldest.value);
+    }
+    factories.set(key, factory);
+  }
   const args: unknown[] = [Object.keys, child, omit, SLOW, Object.prototype, Object.getPrototypeOf];
+  for (const { member } of ordered) args.push(member.name, member.rule);
+  return factory(...args);
+}
+
+/** Compiles the factory of a selector for `ordered` members (see `specialize`); throws `EvalError` without codegen. */
+function generate(ordered: ReadonlyArray<{ member: Member; at: number }>, sampleKeys: number): Factory {
+  const params = ['keysOf', 'child', 'OMIT', 'SLOW', 'OBJECT', 'getPrototypeOf'];
+  // The shape test: each member the sample has sits at the sample's index among the object's own
+  // keys (keys are unique, so they are present and in the sample's order), and each member the
+  // sample lacks is not an own key at all. One comparison per member, no search for the usual
+  // case of a list of objects built alike.
+  const shape: string[] = [];
+  const fast: string[] = [];
+  const general = ['    let last = -1, at;'];
+  const writes = ['  const o = {};'];
+  ordered.forEach(({ member, at }, i) => {
+    params.push(`n${i}`, `r${i}`);
+    if (at < sampleKeys) {
+      shape.push(`own[${at}] === n${i}`);
+      fast.push(`    c${i} = v[n${i}];`);
+    } else {
+      shape.push(`own.indexOf(n${i}) < 0`);
+    }
+    // Any other shape: find each member, and hand back an object whose members come in another order.
+    general.push(`    c${i} = (at = own.indexOf(n${i})) < 0 ? undefined : v[n${i}];`);
+    general.push('    if (at >= 0) { if (at < last) return SLOW; last = at; }');
+    writes.push(
+      member.rule === KEEP
+        ? `  if (c${i} !== undefined) o[n${i}] = c${i};`
+        : `  if (c${i} !== undefined) { const s = child(r${i}, c${i}, n${i}); if (s !== OMIT) o[n${i}] = s; }`,
+    );
+  });
   const lines = [
     '"use strict";',
     'return function fieldsPick(v) {',
@@ -51,41 +115,25 @@ export function specialize(
     '  if (p !== OBJECT && p !== null) return SLOW;',
     // Own enumerable string keys in order, exactly what JSON.stringify sends.
     '  const own = keysOf(v);',
-    '  let last = -1, at;',
+    `  let ${ordered.map((_, i) => `c${i}`).join(', ')};`,
+    `  if (${shape.join(' && ')}) {`,
+    ...fast,
+    '  } else {',
+    ...general,
+    '  }',
+    ...writes,
+    '  return o;',
+    '};',
   ];
-  const writes = ['  const o = {};'];
-  ordered.forEach((member, i) => {
-    params.push(`n${i}`, `r${i}`);
-    args.push(member.name, member.rule);
-    lines.push(`  const c${i} = (at = own.indexOf(n${i})) < 0 ? undefined : v[n${i}];`);
-    lines.push('  if (at >= 0) { if (at < last) return SLOW; last = at; }');
-    writes.push(
-      member.rule === KEEP
-        ? `  if (c${i} !== undefined) o[n${i}] = c${i};`
-        : `  if (c${i} !== undefined) { const s = child(r${i}, c${i}, n${i}); if (s !== OMIT) o[n${i}] = s; }`,
-    );
-  });
-  lines.push(...writes, '  return o;', '};');
-  let factory: (...values: unknown[]) => FastPick;
-  try {
-    factory = new Function(...params, lines.join('\n')) as (...values: unknown[]) => FastPick;
-  } catch {
-    // Code generation from strings is disallowed here (EvalError): stay generic from now on.
-    codegen = false;
-    return NONE;
-  }
-  return factory(...args);
+  return new Function(...params, lines.join('\n')) as Factory;
 }
 
-/** The members ordered by their position among `sample`'s own keys; absent ones last, by name. */
-function inSampleOrder(members: readonly Member[], sample: object): Member[] {
-  const keys = Object.keys(sample);
-  const position = (member: Member) => {
-    const at = keys.indexOf(member.name);
-    return at < 0 ? keys.length : at;
-  };
+/** The members with their index among `sample`'s own keys, in that order; absent ones last, by name. */
+function inSampleOrder(members: readonly Member[], keys: readonly string[]): Array<{ member: Member; at: number }> {
   return members
-    .map((member) => ({ member, at: position(member) }))
-    .sort((a, b) => a.at - b.at)
-    .map(({ member }) => member);
+    .map((member) => {
+      const at = keys.indexOf(member.name);
+      return { member, at: at < 0 ? keys.length : at };
+    })
+    .sort((a, b) => a.at - b.at);
 }

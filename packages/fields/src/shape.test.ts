@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { compileFields } from './compile.js';
+import { createNode, parseMask } from './parse.js';
+import { type PlanNode, planOf } from './plan.js';
+import { applyPlan } from './select.js';
+import { NONE, SLOW } from './specialize.js';
+
+const LIMITS = { maxLength: 1000, maxDepth: 5, maxSelectors: 100 };
+
+/** A plan whose root pick node is specialised on 64 copies of `sample`'s shape. */
+function hotPlan(mask: string, sample: () => object): PlanNode {
+  const root = createNode();
+  parseMask(mask, LIMITS, root, { selectors: 0 });
+  const plan = planOf(root, { nodes: 0, max: 1000 });
+  if (typeof plan === 'number') throw new Error('expected a plan node');
+  applyPlan(
+    plan,
+    Array.from({ length: 64 }, () => sample()),
+  );
+  if (plan.fast === null || plan.fast === NONE) throw new Error('expected a specialised selector');
+  return plan;
+}
+
+function fastOf(plan: PlanNode): (value: object) => unknown {
+  const fast = plan.fast;
+  if (fast === null) throw new Error('not specialised');
+  return fast;
+}
+
+describe('specialised selectors: the shape test', () => {
+  const sample = () => ({ id: 1, sku: 's', name: 'n', price: 2, tags: [], supplier: { name: 'x', id: 3 } });
+
+  it('objects shaped like the sample: members in the sample order, undefined left out', () => {
+    const fast = fastOf(hotPlan('supplier,price,id,name', sample));
+    expect(JSON.stringify(fast({ id: 7, sku: 'a', name: 'b', price: 3, tags: [1], supplier: 'y' }))).toBe(
+      '{"id":7,"name":"b","price":3,"supplier":"y"}',
+    );
+    expect(JSON.stringify(fast({ id: undefined, sku: 'a', name: 'b', price: undefined, supplier: null }))).toBe(
+      '{"name":"b","supplier":null}',
+    );
+  });
+
+  it('objects with other keys around the members: found by search, in their own order', () => {
+    const fast = fastOf(hotPlan('id,name,price', sample));
+    // Positions shifted (no sku, an extra key first): the selector still handles it.
+    expect(JSON.stringify(fast({ extra: 0, id: 8, name: 'c', price: 4 }))).toBe('{"id":8,"name":"c","price":4}');
+    expect(JSON.stringify(fast({ name: 'only' }))).toBe('{"name":"only"}');
+    expect(JSON.stringify(fast({}))).toBe('{}');
+    // The members in another order than the sample's: handed back to the generic path.
+    expect(fast({ price: 1, id: 2, name: 'd' })).toBe(SLOW);
+    expect(fast({ id: 1, sku: 's', price: 2, name: 'n' })).toBe(SLOW);
+  });
+
+  it('a member the sample lacks: objects without it take the shape path, objects with it are searched', () => {
+    const fast = fastOf(hotPlan('id,name,zz', sample));
+    expect(JSON.stringify(fast({ id: 1, sku: 's', name: 'n', price: 2 }))).toBe('{"id":1,"name":"n"}');
+    // Present after the others: in order, handled; before them: another order, generic path.
+    expect(JSON.stringify(fast({ id: 1, sku: 's', name: 'n', zz: 9 }))).toBe('{"id":1,"name":"n","zz":9}');
+    expect(fast({ zz: 9, id: 1, sku: 's', name: 'n' })).toBe(SLOW);
+    // At the sample's positions but also holding zz: searched, not taken for the sample's shape.
+    expect(fast({ id: 1, zz: 0, name: 'n' })).toBe(SLOW);
+    expect(JSON.stringify(fast({ id: 1, sku: 'zz', name: 'n', zz: 0 }))).toBe('{"id":1,"name":"n","zz":0}');
+  });
+
+  it('read only own enumerable members on either path', () => {
+    const fast = fastOf(hotPlan('id,name', () => ({ id: 1, name: 'n' })));
+    const hidden = Object.defineProperty({ id: 2 }, 'name', { value: 'hidden', enumerable: false });
+    expect(JSON.stringify(fast(hidden))).toBe('{"id":2}');
+    const bare = Object.assign(Object.create(null) as object, { id: 3, name: 'bare' });
+    expect(JSON.stringify(fast(bare))).toBe('{"id":3,"name":"bare"}');
+    expect(fast(Object.assign(Object.create({ name: 'inherited' }) as object, { id: 4 }))).toBe(SLOW);
+  });
+});
+
+describe('specialised selectors: reused code', () => {
+  it('a mask compiled again gives the same results on lists of objects of one shape', () => {
+    const items = Array.from({ length: 200 }, (_, i) => ({ id: i, a: `a${i}`, b: { c: i, d: -i }, e: i % 2 }));
+    const expected = JSON.stringify(items.map((item) => ({ id: item.id, b: { c: item.b.c } })));
+    for (let round = 0; round < 5; round++) {
+      expect(JSON.stringify(compileFields('b(c),id').select(items))).toBe(expected);
+    }
+  });
+
+  it('masks with the same structure never mix their names up', () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ p: i, q: i + 1, r: i + 2, s: i + 3 }));
+    const pq = compileFields('p,q').select(items) as unknown[];
+    const rs = compileFields('r,s').select(items) as unknown[];
+    const qs = compileFields('q,s').select(items) as unknown[];
+    expect(pq[99]).toEqual({ p: 99, q: 100 });
+    expect(rs[99]).toEqual({ r: 101, s: 102 });
+    expect(qs[99]).toEqual({ q: 100, s: 102 });
+    expect([pq.length, rs.length, qs.length]).toEqual([100, 100, 100]);
+  });
+
+  it('stay correct past the bound on kept code (300 different masks)', () => {
+    const items = Array.from({ length: 70 }, (_, i) => ({ id: i, [`k${i % 3}`]: i }));
+    for (let n = 0; n < 300; n++) {
+      const out = compileFields(`id,m${n}`).select(items) as unknown[];
+      expect(out[69]).toEqual({ id: 69 });
+    }
+    expect(compileFields('id,k0').select(items.slice(0, 66))).toHaveLength(66);
+  });
+});
