@@ -127,6 +127,28 @@ describe.each(expressMajors)('etag() on $name', ({ express, major }) => {
     }
   });
 
+  it('hashes res.end(string) as the bytes sent: UTF-8 directly, other encodings by their bytes', async () => {
+    const application = app({}, (a) => {
+      a.get('/utf8', (_req, res) => {
+        res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+        res.end('h\u00e9llo');
+      });
+      a.get('/latin1', (_req, res) => {
+        res.setHeader('Content-Type', 'text/plain; charset=latin1');
+        res.end('h\u00e9llo', 'latin1');
+      });
+    });
+    const utf8 = await request(application).get('/utf8').expect(200);
+    expect(utf8.headers.etag).toBe('"6-NbXqRcXkH3i0apN8x01B3-qSCJA"');
+    expect(utf8.headers['content-length']).toBe('6');
+    const latin1Tag = strongEtag(Buffer.from('h\u00e9llo', 'latin1'));
+    const latin1 = await request(application).get('/latin1').expect(200);
+    expect(latin1.headers.etag).toBe(latin1Tag);
+    expect(latin1Tag).toBe('"5-Ao23UsFGBNYk6LHBIdYAxCe4o7o"');
+    expect(latin1.headers['content-length']).toBe('5');
+    await request(application).get('/latin1').set('If-None-Match', latin1Tag).expect(304, '');
+  });
+
   it('tags what Express actually sends for a Uint8Array (bytes on Express 5, JSON on Express 4)', async () => {
     const application = app({}, (a) => {
       a.get('/bytes', (_req, res) => {
@@ -444,6 +466,15 @@ describe.each(expressMajors)('etag() after compression() on $name', ({ express }
       expect(identity.body.equals(Buffer.from(body))).toBe(true);
     },
   );
+
+  it('weakens the tag of a compressed response whose If-None-Match did not match (evaluated path)', async () => {
+    const port = await listen();
+    const gzip = await get(port, { 'accept-encoding': 'gzip', 'if-none-match': '"other"' });
+    expect(gzip.status).toBe(200);
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gzip.headers.etag).toBe(`W/${identityTag}`);
+    expect(gunzipSync(gzip.body).equals(Buffer.from(body))).toBe(true);
+  });
 
   it('revalidates the weak (compressed) and the strong tag with 304 and echoes the form the client holds', async () => {
     const port = await listen();

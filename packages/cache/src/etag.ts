@@ -112,17 +112,16 @@ function hasIfMatch(headers: IncomingHttpHeaders): boolean {
 
 /** `res.precondition(validators)`: true to go on, false when a 304/412 was sent. */
 function preconditionMethod(this: Response, validators: ResourceValidators): boolean {
-  const res = this;
-  const state = stateOf(res);
+  const state = stateOf(this);
   const { req } = state;
   const tag = normaliseEtag(validators.etag);
   const exists = validators.exists !== false;
   const getOrHead = req.method === 'GET' || req.method === 'HEAD';
-  if (getOrHead && exists && !res.headersSent) {
-    if (tag !== undefined && res.getHeader('ETag') === undefined) res.setHeader('ETag', tag);
+  if (getOrHead && exists && !this.headersSent) {
+    if (tag !== undefined && this.getHeader('ETag') === undefined) this.setHeader('ETag', tag);
     const lastModified = httpDate(validators.lastModified);
-    if (lastModified !== undefined && res.getHeader('Last-Modified') === undefined) {
-      res.setHeader('Last-Modified', lastModified);
+    if (lastModified !== undefined && this.getHeader('Last-Modified') === undefined) {
+      this.setHeader('Last-Modified', lastModified);
     }
   }
   const { result, header } = checkPreconditions({
@@ -133,8 +132,8 @@ function preconditionMethod(this: Response, validators: ResourceValidators): boo
     exists,
   });
   if (result === 'proceed') return true;
-  if (result === 'not-modified') sendNotModified(res, state);
-  else answerProblem(res, state, preconditionFailed(header, req.originalUrl));
+  if (result === 'not-modified') sendNotModified(this, state);
+  else answerProblem(this, state, preconditionFailed(header, req.originalUrl));
   return false;
 }
 

@@ -34,7 +34,7 @@ describe('strongEtag', () => {
 
   it('hashes a string directly to the tag of its UTF-8 bytes (lone surrogates included)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 2048 }), (text) => {
+      fc.property(fc.string({ unit: 'binary', maxLength: 512 }), (text) => {
         const bytes = Buffer.from(text, 'utf8');
         expect(strongEtag(text)).toBe(strongEtag(bytes));
         expect(tagOf(text, bytes.byteLength)).toBe(strongEtag(bytes));
