@@ -1,7 +1,11 @@
 import { DROP, FORBIDDEN, KEEP, type PlanNode, type Rule } from './plan.js';
-import { NONE, SLOW, specialize } from './specialize.js';
+import { NONE, SLOW, specialize, specializedBefore } from './specialize.js';
 
-/** A pick node is specialised once it has been applied to this many objects (see `specialize.ts`). */
+/**
+ * A pick node is specialised once it has been applied to this many objects (see `specialize.ts`),
+ * or on its first object when a node with the same members was specialised before (a mask
+ * compiled again: its code is kept, so small bodies do not pay for compiling it).
+ */
 const SPECIALIZE_AFTER = 64;
 
 /** Returned for a value a *pick* node cannot apply to (a string, number or boolean): leave it out. */
@@ -47,7 +51,9 @@ function fastPick(node: PlanNode, input: object): unknown {
   let fast = node.fast;
   if (fast === null) {
     // Built from a plain object, whose member order the selector expects (see `specialize.ts`).
-    if (++node.hits < SPECIALIZE_AFTER || !isPlain(input)) return SLOW;
+    let hits = ++node.hits;
+    if (hits === 1 && specializedBefore(node)) hits = node.hits = SPECIALIZE_AFTER;
+    if (hits < SPECIALIZE_AFTER || !isPlain(input)) return SLOW;
     fast = specialize(node, applyNode, OMIT, input);
     node.fast = fast;
   }

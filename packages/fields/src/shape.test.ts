@@ -101,3 +101,43 @@ describe('specialised selectors: reused code', () => {
     expect(compileFields('id,k0').select(items.slice(0, 66))).toHaveLength(66);
   });
 });
+
+describe('specialised selectors: warm start', () => {
+  function plan(mask: string): PlanNode {
+    const root = createNode();
+    parseMask(mask, LIMITS, root, { selectors: 0 });
+    const node = planOf(root, { nodes: 0, max: 1000 });
+    if (typeof node === 'number') throw new Error('expected a plan node');
+    return node;
+  }
+
+  it('a node with members never specialised before waits for 64 objects; one like it does not', () => {
+    const cold = plan('w1,w2(w3)');
+    applyPlan(cold, [{ w1: 1, w2: { w3: 2, w4: 3 } }]);
+    expect(cold.fast).toBeNull();
+    expect(cold.hits).toBe(1);
+    applyPlan(
+      cold,
+      Array.from({ length: 63 }, (_, i) => ({ w1: i, w2: { w3: i } })),
+    );
+    expect(typeof cold.fast).toBe('function');
+    // The same members again (another compilation of the mask): specialised on its first object.
+    const warm = plan('w2(w3),w1');
+    expect(JSON.stringify(applyPlan(warm, [{ w2: { w4: 0, w3: 5 }, w1: 6, w5: 7 }]))).toBe('[{"w2":{"w3":5},"w1":6}]');
+    expect(typeof warm.fast).toBe('function');
+    expect(warm.fast).not.toBe(NONE);
+    expect(warm.hits).toBe(64);
+    // Other members (w3 without a sub-plan) are another node: cold again.
+    const other = plan('w1,w2');
+    applyPlan(other, [{ w1: 1, w2: 2 }]);
+    expect(other.fast).toBeNull();
+  });
+
+  it('the first object may be of any kind: one that is not plain leaves it to the next (a Date is left out)', () => {
+    compileFields('v1,v2').select(Array.from({ length: 64 }, (_, i) => ({ v1: i, v2: i })));
+    const warm = plan('v1,v2');
+    const out = applyPlan(warm, [{ toJSON: () => ({ v2: 'j', v1: 'k' }) }, new Date(0), { v2: 1, x: 0, v1: 2 }]);
+    expect(JSON.stringify(out)).toBe('[{"v2":"j","v1":"k"},{"v2":1,"v1":2}]');
+    expect(typeof warm.fast).toBe('function');
+  });
+});

@@ -28,8 +28,31 @@ type Factory = (...values: unknown[]) => FastPick;
  */
 const factories = new Map<string, Factory>();
 
-/** At most this many factories are kept; the oldest goes first. */
+/** At most this many factories (and as many signatures in `known`) are kept; the oldest goes first. */
 const MAX_FACTORIES = 256;
+
+/**
+ * Signatures (member names, and which have a sub-plan) of the pick nodes specialised so far: a
+ * node like one of them is specialised on its first object, since its code is most likely kept.
+ */
+const known = new Set<string>();
+
+/** The members of a pick node, and which of them have a sub-plan, as a key. */
+function signature(node: PlanNode): string {
+  return JSON.stringify(node.members.map((member) => [member.name, member.rule === KEEP ? 0 : 1]));
+}
+
+/** True when a pick node with the same members was specialised before (see `known`). */
+export function specializedBefore(node: PlanNode): boolean {
+  return codegen && known.size > 0 && known.has(signature(node));
+}
+
+/** Deletes the oldest entry of a full `factories` or `known`. */
+function makeRoom(entries: Map<string, unknown> | Set<string>): void {
+  if (entries.size < MAX_FACTORIES) return;
+  const oldest = entries.keys().next();
+  if (oldest.done !== true) entries.delete(oldest.value);
+}
 
 /**
  * Builds a selector for one pick node in which every member read and write is its own property
@@ -68,11 +91,13 @@ export function specialize(
       codegen = false;
       return NONE;
     }
-    if (factories.size >= MAX_FACTORIES) {
-      const oldest = factories.keys().next();
-      if (oldest.done !== true) factories.delete(oldest.value);
-    }
+    makeRoom(factories);
     factories.set(key, factory);
+  }
+  const name = signature(node);
+  if (!known.has(name)) {
+    makeRoom(known);
+    known.add(name);
   }
   const args: unknown[] = [Object.keys, child, omit, SLOW, Object.prototype, Object.getPrototypeOf];
   for (const { member } of ordered) args.push(member.name, member.rule);
