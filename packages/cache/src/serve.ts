@@ -2,10 +2,15 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { ProblemError, problemType } from '@expresskit/core';
 import type { Captured } from './capture.js';
-import { type ConditionalRequestHeaders, evaluatePreconditions, notModifiedHeaders } from './conditional.js';
+import {
+  type ConditionalRequestHeaders,
+  evaluatePreconditions,
+  notModifiedHeaders,
+  type PreconditionResult,
+} from './conditional.js';
 import type { CacheEntry } from './entry.js';
 import { parseVary } from './key.js';
-import { canCompress, type Encoding, negotiateEncoding, type Variant, variantOf } from './variants.js';
+import { canCompress, type Encoding, negotiateEncoding, readyVariant, type Variant, variantOf } from './variants.js';
 
 export type CacheOutcome = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
 
@@ -28,9 +33,16 @@ export interface ServeOptions {
   readonly before: OutgoingHttpHeaders;
 }
 
+/**
+ * Puts `res`'s headers back to `before` (what was set before the cache ran). Usually nothing
+ * changed in between (a HIT), so only differing headers are touched.
+ */
 function resetHeaders(res: ServerResponse, before: OutgoingHttpHeaders): void {
-  for (const name of res.getHeaderNames()) res.removeHeader(name);
-  for (const [name, value] of Object.entries(before)) if (value !== undefined) res.setHeader(name, value);
+  for (const name of res.getHeaderNames()) if (before[name] === undefined) res.removeHeader(name);
+  for (const name in before) {
+    const value = before[name];
+    if (value !== undefined && res.getHeader(name) !== value) res.setHeader(name, value);
+  }
 }
 
 function withVary(current: string | string[] | undefined, name: string): string {
@@ -42,40 +54,120 @@ function withVary(current: string | string[] | undefined, name: string): string 
     : [current, name].filter(Boolean).join(', ');
 }
 
-/** Picks the variant of `entry` for this request (compressing it once if needed). */
-export async function selectVariant(req: IncomingMessage, entry: CacheEntry, options: ServeOptions): Promise<Variant> {
-  if (!options.encodings || !canCompress(entry, options.threshold)) {
-    return { encoding: 'identity', body: entry.body, etag: entry.etag };
-  }
-  const accept = req.headers['accept-encoding'];
-  return variantOf(entry, negotiateEncoding(typeof accept === 'string' ? accept : undefined, options.encodings));
+/** Headers the cache sets per request; stored values of these never reach the response. */
+const PER_REQUEST = new Set(['x-cache', 'cache-status', 'age']);
+
+/** The response headers of one variant of an entry, built once: name, value, name, value, … */
+interface Prepared {
+  readonly headers: readonly (string | string[])[];
+  /** The validators for preconditions and, lazily, the subset a 304 may carry. */
+  readonly validators: OutgoingHttpHeaders;
+  notModified?: readonly (string | string[])[];
 }
 
-/** Sends `entry` on `res` (whose own methods must be in place), answering 304 when the request's validators match. */
-export async function serveEntry(
+const prepared = new WeakMap<Variant, Map<boolean, Prepared>>();
+
+function flatten(headers: OutgoingHttpHeaders): (string | string[])[] {
+  const flat: (string | string[])[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !PER_REQUEST.has(name))
+      flat.push(name, typeof value === 'number' ? String(value) : value);
+  }
+  return flat;
+}
+
+/** The headers of `variant` of `entry` (with `Vary: Accept-Encoding` when `compressible`), cached per variant. */
+function prepare(entry: CacheEntry, variant: Variant, compressible: boolean): Prepared {
+  let byCompressible = prepared.get(variant);
+  if (byCompressible === undefined) {
+    byCompressible = new Map();
+    prepared.set(variant, byCompressible);
+  }
+  let result = byCompressible.get(compressible);
+  if (result === undefined) {
+    const validators: OutgoingHttpHeaders = { ...entry.headers, etag: variant.etag };
+    if (compressible) validators.vary = withVary(entry.headers.vary, 'Accept-Encoding');
+    const headers: OutgoingHttpHeaders = { ...validators };
+    if (variant.encoding !== 'identity') headers['content-encoding'] = variant.encoding;
+    if (entry.status === 204 || entry.status === 304) delete headers['content-length'];
+    else headers['content-length'] = String(variant.body.length);
+    result = { headers: flatten(headers), validators };
+    byCompressible.set(compressible, result);
+  }
+  return result;
+}
+
+function setAll(res: ServerResponse, flat: readonly (string | string[])[]): void {
+  for (let i = 0; i + 1 < flat.length; i += 2) res.setHeader(flat[i] as string, flat[i + 1] as string | string[]);
+}
+
+/** Whether none of the conditional request headers is present (no preconditions to evaluate). */
+function unconditional(headers: ConditionalRequestHeaders): boolean {
+  return (
+    headers['if-none-match'] === undefined &&
+    headers['if-match'] === undefined &&
+    headers['if-modified-since'] === undefined &&
+    headers['if-unmodified-since'] === undefined
+  );
+}
+
+/** Picks the variant of `entry` for this request (compressing it once if needed). */
+export function selectVariant(req: IncomingMessage, entry: CacheEntry, options: ServeOptions): Promise<Variant> {
+  return variantOf(entry, encodingFor(req, entry, options));
+}
+
+function encodingFor(req: IncomingMessage, entry: CacheEntry, options: ServeOptions): Encoding | 'identity' {
+  if (!options.encodings || !canCompress(entry, options.threshold)) return 'identity';
+  const accept = req.headers['accept-encoding'];
+  return negotiateEncoding(typeof accept === 'string' ? accept : undefined, options.encodings);
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * Sends `entry` on `res` (whose own methods must be in place), answering 304 when the request's
+ * validators match. Synchronous when the variant is at hand (identity, or a compressed variant made
+ * before): the returned promise is then already settled.
+ */
+export function serveEntry(
   req: IncomingMessage,
   res: ServerResponse,
   entry: CacheEntry,
   options: ServeOptions,
 ): Promise<void> {
-  const variant = await selectVariant(req, entry, options);
   const compressible = options.encodings !== undefined && canCompress(entry, options.threshold);
-  resetHeaders(res, options.before);
-  const headers: OutgoingHttpHeaders = { ...entry.headers, etag: variant.etag };
-  if (compressible) headers.vary = withVary(entry.headers.vary, 'Accept-Encoding');
-  const lastModified = entry.headers['last-modified'];
-  const method = options.method;
-  const precondition = evaluatePreconditions({
-    method,
-    headers: options.conditional,
-    etag: variant.etag,
-    lastModified: typeof lastModified === 'string' ? lastModified : undefined,
-  });
-  const extra: OutgoingHttpHeaders = { 'x-cache': options.outcome, 'cache-status': options.cacheStatus };
-  if (options.age !== undefined) extra.age = String(options.age);
+  const encoding = compressible ? encodingFor(req, entry, options) : 'identity';
+  const variant = readyVariant(entry, encoding);
+  if (variant !== undefined) {
+    send(res, entry, variant, compressible, options);
+    return DONE;
+  }
+  return variantOf(entry, encoding).then((made) => send(res, entry, made, compressible, options));
+}
 
+function send(
+  res: ServerResponse,
+  entry: CacheEntry,
+  variant: Variant,
+  compressible: boolean,
+  options: ServeOptions,
+): void {
+  resetHeaders(res, options.before);
+  const ready = prepare(entry, variant, compressible);
+  const method = options.method;
+  let precondition: PreconditionResult = 'proceed';
+  if (!unconditional(options.conditional)) {
+    const lastModified = entry.headers['last-modified'];
+    precondition = evaluatePreconditions({
+      method,
+      headers: options.conditional,
+      etag: variant.etag,
+      lastModified: typeof lastModified === 'string' ? lastModified : undefined,
+    });
+  }
   if (precondition === 'precondition-failed') {
-    for (const [name, value] of Object.entries(extra)) if (value !== undefined) res.setHeader(name, value);
+    setPerRequest(res, options);
     options.onError(
       new ProblemError(412, {
         type: problemType('precondition-failed'),
@@ -86,26 +178,29 @@ export async function serveEntry(
     return;
   }
   if (precondition === 'not-modified') {
+    ready.notModified ??= flatten(notModifiedHeaders(ready.validators));
     res.statusCode = 304;
-    for (const [name, value] of Object.entries({ ...notModifiedHeaders(headers), ...extra })) {
-      if (value !== undefined) res.setHeader(name, value);
-    }
+    setAll(res, ready.notModified);
+    setPerRequest(res, options);
     res.end();
     return;
   }
   res.statusCode = entry.status;
-  for (const [name, value] of Object.entries({ ...headers, ...extra })) {
-    if (value !== undefined) res.setHeader(name, value);
-  }
-  if (variant.encoding !== 'identity') res.setHeader('content-encoding', variant.encoding);
-  const noBody = entry.status === 204 || entry.status === 304;
-  if (noBody) {
+  setAll(res, ready.headers);
+  setPerRequest(res, options);
+  if (entry.status === 204 || entry.status === 304) {
     res.removeHeader('content-length');
     res.end();
     return;
   }
-  res.setHeader('content-length', String(variant.body.length));
   res.end(method === 'HEAD' ? undefined : variant.body);
+}
+
+/** `X-Cache`, `Cache-Status` and `Age`: set per request, after (and over) the stored headers. */
+function setPerRequest(res: ServerResponse, options: ServeOptions): void {
+  res.setHeader('x-cache', options.outcome);
+  res.setHeader('cache-status', options.cacheStatus);
+  if (options.age !== undefined) res.setHeader('age', String(options.age));
 }
 
 /**

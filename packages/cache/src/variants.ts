@@ -76,6 +76,36 @@ function compress(encoding: Encoding, body: Buffer): Promise<Buffer> {
 }
 
 const cache = new WeakMap<CacheEntry, Map<Encoding, Promise<Variant>>>();
+/** The variants whose compression has finished, for the synchronous path (`readyVariant`). */
+const ready = new WeakMap<CacheEntry, Map<Encoding | 'identity', Variant>>();
+
+function readyMap(entry: CacheEntry): Map<Encoding | 'identity', Variant> {
+  let variants = ready.get(entry);
+  if (variants === undefined) {
+    variants = new Map();
+    ready.set(entry, variants);
+  }
+  return variants;
+}
+
+/** The identity variant of `entry` (one object per entry). */
+function identityOf(entry: CacheEntry): Variant {
+  const variants = readyMap(entry);
+  let identity = variants.get('identity');
+  if (identity === undefined) {
+    identity = { encoding: 'identity', body: entry.body, etag: entry.etag };
+    variants.set('identity', identity);
+  }
+  return identity;
+}
+
+/**
+ * The `encoding` variant of `entry` when it is available without waiting: always for identity,
+ * for br/gzip once `variantOf` has finished compressing it. `undefined` means "call `variantOf`".
+ */
+export function readyVariant(entry: CacheEntry, encoding: Encoding | 'identity'): Variant | undefined {
+  return encoding === 'identity' ? identityOf(entry) : ready.get(entry)?.get(encoding);
+}
 
 /**
  * The `encoding` variant of `entry`, compressed on first use and remembered for the entry's life
@@ -83,7 +113,7 @@ const cache = new WeakMap<CacheEntry, Map<Encoding, Promise<Variant>>>();
  * identity.
  */
 export function variantOf(entry: CacheEntry, encoding: Encoding | 'identity'): Promise<Variant> {
-  const identity: Variant = { encoding: 'identity', body: entry.body, etag: entry.etag };
+  const identity = identityOf(entry);
   if (encoding === 'identity') return Promise.resolve(identity);
   let variants = cache.get(entry);
   if (!variants) {
@@ -93,8 +123,12 @@ export function variantOf(entry: CacheEntry, encoding: Encoding | 'identity'): P
   let variant = variants.get(encoding);
   if (!variant) {
     variant = compress(encoding, entry.body).then(
-      (body): Variant =>
-        body.length < entry.body.length ? { encoding, body, etag: variantEtag(entry.etag, encoding) } : identity,
+      (body): Variant => {
+        const made: Variant =
+          body.length < entry.body.length ? { encoding, body, etag: variantEtag(entry.etag, encoding) } : identity;
+        readyMap(entry).set(encoding, made);
+        return made;
+      },
       (): Variant => identity,
     );
     variants.set(encoding, variant);
