@@ -50,29 +50,72 @@ export function parseMessage(raw: string, self: string): Invalidation | undefine
   };
 }
 
+const toError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
 /**
- * Subscribes a `client.duplicate()` to `channel`. Every (re)connection of the subscriber calls
- * `onConnect` (pub/sub does not replay what was published while disconnected).
+ * The subscriber connection: a duplicate of the user's client that connects now and queues
+ * commands while it is not connected, whatever the user's `enableOfflineQueue` / `lazyConnect`
+ * (with `enableOfflineQueue: false` a SUBSCRIBE sent before the connection is up fails at once).
  */
-export function redisBus(client: Redis | Cluster, channel: string, handlers: BusHandlers): InvalidationBus {
+function duplicateSubscriber(client: Redis | Cluster): Redis | Cluster {
+  const override = { enableOfflineQueue: true, lazyConnect: false, autoResubscribe: true };
+  return client.isCluster ? (client as Cluster).duplicate([], override) : (client as Redis).duplicate(override);
+}
+
+/**
+ * Subscribes a duplicate of `client` to `channel` on its every 'ready' (the first connection and
+ * each reconnection; SUBSCRIBE is idempotent). Each confirmed subscription calls `onConnect`
+ * (pub/sub does not replay what was published while disconnected). `ready` resolves on the first
+ * confirmed subscription, or after `readyTimeoutMs` with an `onError` (the bus keeps trying).
+ */
+export function redisBus(
+  client: Redis | Cluster,
+  channel: string,
+  handlers: BusHandlers,
+  readyTimeoutMs = 5_000,
+): InvalidationBus {
   const origin = randomUUID();
-  const subscriber = client.duplicate();
+  const subscriber = duplicateSubscriber(client);
   let closed = false;
-  subscriber.on('error', (error: Error) => handlers.onError(error));
+  let subscribed = false;
+  let settle = (): void => {};
+  const ready = new Promise<void>((resolve) => {
+    settle = resolve;
+  });
+  const timer = setTimeout(() => {
+    if (!subscribed && !closed) {
+      handlers.onError(
+        new Error(
+          `cache: the invalidation bus is not subscribed after ${readyTimeoutMs} ms (is Redis reachable?); it keeps trying and flushes L1 once subscribed`,
+        ),
+      );
+    }
+    settle();
+  }, readyTimeoutMs);
+  timer.unref();
+  subscriber.on('error', (error: Error) => {
+    if (!closed) handlers.onError(error);
+  });
   subscriber.on('ready', () => {
-    if (!closed) handlers.onConnect();
+    if (closed) return;
+    subscriber.subscribe(channel).then(
+      () => {
+        if (closed) return;
+        subscribed = true;
+        clearTimeout(timer);
+        handlers.onConnect();
+        settle();
+      },
+      (error: unknown) => {
+        if (!closed) handlers.onError(toError(error));
+      },
+    );
   });
   subscriber.on('message', (received: string, raw: string) => {
     if (received !== channel) return;
     const invalidation = parseMessage(raw, origin);
     if (invalidation) handlers.onMessage(invalidation);
   });
-  const ready = subscriber.subscribe(channel).then(
-    () => undefined,
-    (error: unknown) => {
-      if (!closed) handlers.onError(error instanceof Error ? error : new Error(String(error)));
-    },
-  );
   return {
     ready,
     async publish(invalidation) {
@@ -80,6 +123,8 @@ export function redisBus(client: Redis | Cluster, channel: string, handlers: Bus
     },
     async close() {
       closed = true;
+      clearTimeout(timer);
+      settle();
       subscriber.disconnect();
     },
   };

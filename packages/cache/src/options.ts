@@ -60,6 +60,11 @@ export interface ResponseCacheOptions extends RouteCacheOptions {
   /** Cache name in `Cache-Status` (RFC 9211). @default 'expresskit' */
   name?: string;
   /**
+   * Longest wait of `cache.ready` for the invalidation bus subscription; past it `ready` resolves
+   * with an `error` event (`operation: 'bus'`) and the bus keeps trying. @default '5s'
+   */
+  readyTimeout?: Duration;
+  /**
    * Sends the one error response the cache itself produces: **412** problem+json when a cached
    * GET/HEAD fails its `If-Match` / `If-Unmodified-Since`. Replace it to render your own format.
    * @default sendProblem(res, problem)
@@ -170,6 +175,7 @@ export function resolveShared(options: ResponseCacheOptions): {
   onError: NonNullable<ResponseCacheOptions['onError']>;
   name: string;
   timeoutMs: number;
+  readyTimeoutMs: number;
 } {
   const now = options.now ?? Date.now;
   if (typeof now !== 'function') fail('now', 'a function', now);
@@ -194,5 +200,6 @@ export function resolveShared(options: ResponseCacheOptions): {
     onError,
     name,
     timeoutMs: parseDuration(options.timeout ?? 250, 'responseCache: "timeout"'),
+    readyTimeoutMs: parseDuration(options.readyTimeout ?? 5_000, 'responseCache: "readyTimeout"'),
   };
 }

@@ -64,7 +64,7 @@ const tagsOf = new WeakMap<Response, string[]>();
 /** A response cache for GET/HEAD (see the README for the rules it follows). */
 export function responseCache(options: ResponseCacheOptions = {}): ResponseCache {
   const defaults = resolveRoute(options);
-  const { compress, now, onError, name, timeoutMs } = resolveShared(options);
+  const { compress, now, onError, name, timeoutMs, readyTimeoutMs } = resolveShared(options);
   const l1 = options.memory === false ? memoryStore({ maxBytes: 1 }) : (options.memory ?? memoryStore());
   const tiered = new TieredCache({
     l1,
@@ -75,7 +75,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
   });
   const log = new InvalidationLog();
   const redis = isRedisStore(options.store) ? options.store : undefined;
-  if (redis && options.bus !== false) tiered.bus = cacheBus(redis, tiered, log);
+  if (redis && options.bus !== false) tiered.bus = cacheBus(redis, tiered, log, readyTimeoutMs);
   const flights = new Singleflight<Outcome>();
   const active = new WeakMap<Request, { route: ResolvedRoute }>();
   const refreshes = new BackgroundRefresh(now, REFRESH_GRACE_MS);

@@ -111,19 +111,29 @@ async function applyTo(store: CacheStore, invalidation: Invalidation): Promise<v
  * The invalidation bus of `tiered` on the Redis store's client: remote invalidations are applied
  * to L1 and recorded in `log`; a (re)connect flushes L1, since pub/sub loses messages meanwhile.
  */
-export function cacheBus(redis: RedisCacheStore, tiered: TieredCache, log: InvalidationLog): InvalidationBus {
-  return redisBus(redis.client, `${redis.prefix}invalidate`, {
-    onMessage: (invalidation) => {
-      publish({ type: 'invalidate', ...invalidation, remote: true });
-      log.record(invalidation);
-      void tiered.invalidate(invalidation, true);
+export function cacheBus(
+  redis: RedisCacheStore,
+  tiered: TieredCache,
+  log: InvalidationLog,
+  readyTimeoutMs: number,
+): InvalidationBus {
+  return redisBus(
+    redis.client,
+    `${redis.prefix}invalidate`,
+    {
+      onMessage: (invalidation) => {
+        publish({ type: 'invalidate', ...invalidation, remote: true });
+        log.record(invalidation);
+        void tiered.invalidate(invalidation, true);
+      },
+      onConnect: () => {
+        // Pub/sub loses what was published while disconnected: forget everything local.
+        publish({ type: 'invalidate', all: true, remote: true });
+        log.record({ all: true });
+        void tiered.flushL1();
+      },
+      onError: (error) => publish({ type: 'error', route: undefined, operation: 'bus', error }),
     },
-    onConnect: () => {
-      // Pub/sub loses what was published while disconnected: forget everything local.
-      publish({ type: 'invalidate', all: true, remote: true });
-      log.record({ all: true });
-      void tiered.flushL1();
-    },
-    onError: (error) => publish({ type: 'error', route: undefined, operation: 'bus', error }),
-  });
+    readyTimeoutMs,
+  );
 }

@@ -175,7 +175,11 @@ export function redisStore(options: RedisStoreOptions): RedisCacheStore {
     async clear() {
       await unlinkMatching(`${globEscape(prefix)}*`);
     },
-    available: () => client.status === 'ready',
+    available: () => {
+      // lazyConnect: the first use connects (ioredis only does so when a command is sent).
+      if (client.status === 'wait') client.connect().catch(() => {});
+      return client.status === 'ready';
+    },
     async close() {},
   };
 }
