@@ -22,6 +22,10 @@ describe('responseCache configuration errors', () => {
     [{ key: 'k' }, 'responseCache: "key" must be a function, got "k"'],
     [{ host: 'yes' }, 'responseCache: "host" must be a boolean, got "yes"'],
     [
+      { readyTimeout: 'soon' },
+      `responseCache: "readyTimeout" must be a duration such as '250ms', '5s', '5m', '1h', '1d' or a non-negative number of milliseconds, got "soon"`,
+    ],
+    [
       { compress: { encodings: ['zstd'] } },
       `responseCache: "compress.encodings" must be an array of 'br' and 'gzip', got zstd`,
     ],
