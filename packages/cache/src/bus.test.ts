@@ -1,5 +1,12 @@
 import { type CacheEvent, CHANNELS, subscribe } from '@expresskit/core';
-import { describeRedis, expressMajors, type RedisServer, startRedis } from '@expresskit/testing';
+import {
+  describeRedis,
+  expressMajors,
+  type RedisCluster,
+  type RedisServer,
+  startRedis,
+  startRedisCluster,
+} from '@expresskit/testing';
 import type { RedisOptions } from 'ioredis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +121,63 @@ describeRedis('the invalidation bus whatever the client options (real redis-serv
           return remoteTags() > 0;
         }),
       ).toBe(true);
+    });
+  });
+});
+
+describeRedis('the invalidation bus on a real Redis Cluster with enableOfflineQueue: false', () => {
+  let cluster: RedisCluster;
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster.close();
+  });
+
+  describe.each(expressMajors)('$name', ({ express, major }) => {
+    let caches: ResponseCache[] = [];
+    const events: CacheEvent[] = [];
+    let unsubscribe: (() => void) | undefined;
+    afterEach(async () => {
+      unsubscribe?.();
+      unsubscribe = undefined;
+      events.length = 0;
+      for (const cache of caches) await cache.close();
+      caches = [];
+    });
+
+    it('ready waits for the subscription, and an invalidation on A reaches B', async () => {
+      unsubscribe = subscribe(CHANNELS.cache, (event) => events.push(event));
+      const make = () => {
+        const client = cluster.client({ enableOfflineQueue: false });
+        client.on('error', () => {});
+        const cache = responseCache({ store: redisStore({ client, prefix: `cbus${major}:` }), compress: false });
+        caches.push(cache);
+        let version = 0;
+        const app = express();
+        app.get('/items/:id', cache, (req, res) => {
+          res.json({ id: req.params.id, version });
+        });
+        return { client, cache, app, bump: () => version++ };
+      };
+      const a = make();
+      const b = make();
+      await Promise.all([a.cache.ready, b.cache.ready]);
+      expect(events.filter((event) => event.type === 'error' && event.operation === 'bus')).toEqual([]);
+      expect(await eventually(() => a.client.status === 'ready' && b.client.status === 'ready')).toBe(true);
+      await request(a.app).get('/items/1');
+      expect((await request(b.app).get('/items/1')).headers['x-cache']).toBe('HIT');
+      a.bump();
+      b.bump();
+      await a.cache.invalidate({ keys: ['GET /items/1'] });
+      expect(
+        await eventually(() =>
+          events.some((event) => event.type === 'invalidate' && event.remote && event.tags?.[0] === 'key:GET /items/1'),
+        ),
+      ).toBe(true);
+      const after = await request(b.app).get('/items/1');
+      expect(after.headers['x-cache']).toBe('MISS');
+      expect(after.body).toEqual({ id: '1', version: 1 });
     });
   });
 });
