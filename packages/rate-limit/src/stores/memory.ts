@@ -56,43 +56,47 @@ export function memoryStore(options: MemoryStoreOptions = {}): RateLimitStore {
   if (options.clock !== undefined && typeof options.clock !== 'function') {
     throw new TypeError(`memoryStore: "clock" must be a function returning milliseconds, got ${typeof options.clock}`);
   }
-  const clock = options.clock ?? (() => performance.timeOrigin + performance.now());
+  const origin = performance.timeOrigin;
+  const clock = options.clock ?? (() => origin + performance.now());
   const cache = new LRUCache<string, Entry>({ max: maxKeys });
 
   const hitSync: SyncHit = (key, policies, cost, operation) => {
     const now = Math.round(clock() * 1000);
-    let entry = cache.get(key);
-    if (entry !== undefined && entry.expiresUs <= now) {
-      // Fully recovered: forget it, so it no longer takes the place of a live key.
-      cache.delete(key);
-      entry = undefined;
-    }
-    const cached = entry !== undefined;
+    const cached = cache.get(key);
+    // Past its expiry every policy of the key has fully recovered: the entry says nothing.
+    const entry = cached !== undefined && cached.expiresUs > now ? cached : undefined;
     const stored: (number | undefined)[] = [];
     for (const policy of policies) stored.push(entry?.states.get(policy.name));
     const { decision, writes } = decide(policies, stored, now, cost, operation);
+    let target: Entry | undefined;
     let expiresUs = entry?.expiresUs ?? 0;
-    let written = false;
     for (let i = 0; i < writes.length; i++) {
       const write = writes[i];
       const name = policies[i]?.name;
       if (write === undefined || name === undefined) continue;
-      if (entry === undefined) entry = { states: new Map(), expiresUs: 0 };
-      written = true;
+      if (target === undefined) {
+        // An expired entry is reused (cleared) rather than deleted and set again.
+        target = entry ?? cached ?? { states: new Map(), expiresUs: 0 };
+        if (entry === undefined) target.states.clear();
+      }
       if (write.ttlUs > 0) {
-        entry.states.set(name, write.state);
+        target.states.set(name, write.state);
         // The entry lives until its slowest policy has fully recovered.
         if (now + write.ttlUs > expiresUs) expiresUs = now + write.ttlUs;
-      } else entry.states.delete(name);
+      } else target.states.delete(name);
     }
-    if (!written || entry === undefined) return decision;
-    if (entry.states.size === 0 || expiresUs <= now) {
-      cache.delete(key);
+    if (target === undefined) {
+      // Nothing written: a fully recovered key no longer takes the place of a live one.
+      if (cached !== undefined && entry === undefined) cache.delete(key);
       return decision;
     }
-    entry.expiresUs = expiresUs;
-    // An entry that was already cached is updated in place (`get` made it the most recent).
-    if (!cached) cache.set(key, entry);
+    if (target.states.size === 0 || expiresUs <= now) {
+      if (cached !== undefined) cache.delete(key);
+      return decision;
+    }
+    target.expiresUs = expiresUs;
+    // A cached entry is updated in place (`get` made it the most recently used).
+    if (cached === undefined) cache.set(key, target);
     return decision;
   };
 
