@@ -64,8 +64,11 @@ function makeRoom(entries: Map<string, unknown> | Set<string>): void {
  * semantics are those of the generic path in `select.ts` (own enumerable members only, `undefined`
  * left out, sub-plans through `child`, members in the object's own order). The members are read
  * in the order they have in `sample`, the object that triggered the specialisation (objects of a
- * list usually share one shape); an object that is not plain, has a `toJSON`, or holds the
- * members in another order is handed back with `SLOW`.
+ * list usually share one shape): an object whose own keys hold each member at the sample's index
+ * (one comparison per member) is read without searching; any other is searched member by member;
+ * one that is not plain, has a `toJSON`, or holds the members in another order is handed back
+ * with `SLOW`. The compiled factory is kept in `factories`, so another node of the same members
+ * and shape gets a closure sharing V8's feedback and optimised code.
  */
 export function specialize(
   node: PlanNode,
