@@ -18,7 +18,7 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
-const OPERATIONS: Record<Operation, number> = { consume: 0, peek: 1, charge: 2 };
+const OPERATIONS: Record<Operation, string> = { consume: '0', peek: '1', charge: '2' };
 /** ioredis states in which a command would only wait in the offline queue. */
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting']);
 
@@ -49,30 +49,50 @@ export function redisStore(options: RedisStoreOptions): RateLimitStore {
     // A brace in the prefix would become the hash tag: every client key in one Cluster slot.
     throw new TypeError(`redisStore: "prefix" must not contain { or }, got ${JSON.stringify(prefix)}`);
   }
-  /** Per policy list (the limiter passes the same array every time): the script arguments after operation and cost. */
-  const policyArgs = new WeakMap<readonly CompiledPolicy[], readonly number[]>();
-  const argsOf = (policies: readonly CompiledPolicy[]): readonly number[] => {
-    let args = policyArgs.get(policies);
-    if (args === undefined) {
-      args = policies.flatMap((p) => [p.algorithm === 'gcra' ? 0 : 1, p.intervalUs, p.toleranceUs]);
-      policyArgs.set(policies, args);
+  /**
+   * Per policy list (the limiter passes the same array every time): the key suffixes and the
+   * script arguments after operation and cost, as strings, built once.
+   */
+  const compiled = new WeakMap<readonly CompiledPolicy[], { suffixes: readonly string[]; args: readonly string[] }>();
+  const compile = (policies: readonly CompiledPolicy[]) => {
+    let entry = compiled.get(policies);
+    if (entry === undefined) {
+      entry = {
+        suffixes: policies.map((p) => p.name),
+        args: policies.flatMap((p) => [
+          p.algorithm === 'gcra' ? '0' : '1',
+          String(p.intervalUs),
+          String(p.toleranceUs),
+        ]),
+      };
+      compiled.set(policies, entry);
     }
-    return args;
+    return entry;
   };
+  // The last client key and its `<prefix>{<tag>}:` head: a busy client's requests escape it once.
+  let lastKey: string | undefined;
+  let lastHead = '';
 
   return {
     name: 'redis',
     async hit(key: string, policies: readonly CompiledPolicy[], cost: number, operation: Operation): Promise<Decision> {
       if (DOWN.has(client.status)) throw new Error(`redisStore: the Redis connection is ${client.status}`);
-      const head = redisKey(prefix, key, '');
-      const keys = policies.map((policy) => head + policy.name);
-      const args = [OPERATIONS[operation], cost, ...argsOf(policies)];
+      if (key !== lastKey) {
+        lastHead = redisKey(prefix, key, '');
+        lastKey = key;
+      }
+      const { suffixes, args } = compile(policies);
+      // EVALSHA arguments: the keys, then operation, cost and the per-policy arguments.
+      const argv: string[] = [];
+      for (const suffix of suffixes) argv.push(lastHead + suffix);
+      argv.push(OPERATIONS[operation], String(cost));
+      for (const arg of args) argv.push(arg);
       let reply: unknown;
       try {
-        reply = await client.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args);
+        reply = await client.evalsha(SCRIPT_SHA, suffixes.length, ...argv);
       } catch (error) {
         if (!isNoScript(error)) throw error;
-        reply = await client.eval(SCRIPT, keys.length, ...keys, ...args);
+        reply = await client.eval(SCRIPT, suffixes.length, ...argv);
       }
       return parseReply(reply, policies);
     },
@@ -84,15 +104,16 @@ function parseReply(reply: unknown, policies: readonly CompiledPolicy[]): Decisi
   if (!Array.isArray(reply) || reply.length !== 1 + 4 * policies.length) {
     throw new Error('redisStore: unexpected reply from the rate-limit script');
   }
-  const numbers = reply.map(Number);
-  const results = policies.map(
-    (policy, i): PolicyResult => ({
-      name: policy.name,
-      conform: numbers[1 + 4 * i] === 1,
-      remaining: numbers[2 + 4 * i] ?? 0,
-      resetUs: numbers[3 + 4 * i] ?? 0,
-      retryUs: numbers[4 + 4 * i] ?? 0,
-    }),
-  );
-  return { allowed: numbers[0] === 1, policies: results };
+  const results: PolicyResult[] = [];
+  for (let i = 0; i < policies.length; i++) {
+    const at = 1 + 4 * i;
+    results.push({
+      name: policies[i]?.name ?? '',
+      conform: Number(reply[at]) === 1,
+      remaining: Number(reply[at + 1] ?? 0),
+      resetUs: Number(reply[at + 2] ?? 0),
+      retryUs: Number(reply[at + 3] ?? 0),
+    });
+  }
+  return { allowed: Number(reply[0]) === 1, policies: results };
 }
