@@ -97,19 +97,31 @@ export function capture(
     res.flushHeaders();
   };
 
-  res.write = function write(chunk: Chunk, encoding?: unknown, callback?: unknown): boolean {
-    const cb = (typeof encoding === 'function' ? encoding : callback) as Callback | undefined;
+  /**
+   * Buffers one chunk of the body. Returns `true` when it was buffered; otherwise the capture has
+   * switched to pass-through and the caller writes the chunk itself: as given for an event stream,
+   * or the returned buffer when the body outgrew `maxBytes`.
+   */
+  const take = (chunk: Chunk, encoding: unknown): true | 'event-stream' | Buffer => {
     if (isEventStream(res)) {
       passThrough('event-stream');
-      return res.write(chunk, encoding as BufferEncoding, cb);
+      return 'event-stream';
     }
     const buffer = toBuffer(chunk, encoding);
     if (size + buffer.length > maxBytes) {
       passThrough('too-large');
-      return res.write(buffer, cb);
+      return buffer;
     }
     chunks.push(buffer);
     size += buffer.length;
+    return true;
+  };
+
+  res.write = function write(chunk: Chunk, encoding?: unknown, callback?: unknown): boolean {
+    const cb = (typeof encoding === 'function' ? encoding : callback) as Callback | undefined;
+    const taken = take(chunk, encoding);
+    if (taken === 'event-stream') return res.write(chunk, encoding as BufferEncoding, cb);
+    if (taken !== true) return res.write(taken, cb);
     if (cb) process.nextTick(cb);
     return true;
   } as ServerResponse['write'];
@@ -118,17 +130,9 @@ export function capture(
     const cb = [chunk, encoding, callback].find((arg) => typeof arg === 'function') as Callback | undefined;
     const data = typeof chunk === 'function' ? undefined : (chunk as Chunk | null | undefined);
     if (data !== undefined && data !== null) {
-      if (isEventStream(res)) {
-        passThrough('event-stream');
-        return res.end(data, encoding as BufferEncoding, cb);
-      }
-      const buffer = toBuffer(data, encoding);
-      if (size + buffer.length > maxBytes) {
-        passThrough('too-large');
-        return res.end(buffer, cb);
-      }
-      chunks.push(buffer);
-      size += buffer.length;
+      const taken = take(data, encoding);
+      if (taken === 'event-stream') return res.end(data, encoding as BufferEncoding, cb);
+      if (taken !== true) return res.end(taken, cb);
     }
     if (cb) res.once('finish', () => cb());
     settle({
