@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // developing); `pnpm test` runs them through turbo, per package and cached.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'tooling/*', 'examples/*', 'bench'],
+    projects: ['packages/*', 'tooling/*', 'examples/*', 'bench', 'reliability'],
   },
 });

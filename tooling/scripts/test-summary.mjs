@@ -13,7 +13,7 @@ for (const group of ['packages', 'tooling', 'examples']) {
   if (!existsSync(base)) continue;
   for (const name of readdirSync(base)) dirs.push(path.join(base, name));
 }
-dirs.push(path.join(root, 'bench'));
+dirs.push(path.join(root, 'bench'), path.join(root, 'reliability'));
 
 let passed = 0;
 let failed = 0;
