@@ -7,6 +7,8 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const label = process.argv[2] ?? `node ${process.version}`;
+// `--file <vitest.json>`: summarise that one result file (the reliability suite's) instead.
+const fileFlag = process.argv.indexOf('--file');
 const dirs = [];
 for (const group of ['packages', 'tooling', 'examples']) {
   const base = path.join(root, group);
@@ -19,16 +21,22 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const dir of dirs) {
+const resultFiles = [];
+if (fileFlag !== -1) {
+  const file = path.resolve(process.argv[fileFlag + 1] ?? '');
+  if (existsSync(file)) resultFiles.push(file);
+  else missing.push(path.relative(root, file));
+}
+for (const dir of fileFlag === -1 ? dirs : []) {
   const manifest = path.join(dir, 'package.json');
   if (!existsSync(manifest)) continue;
   const { scripts = {}, name } = JSON.parse(readFileSync(manifest, 'utf8'));
   if (!scripts.test) continue;
   const resultFile = path.join(dir, 'test-results.json');
-  if (!existsSync(resultFile)) {
-    missing.push(name);
-    continue;
-  }
+  if (existsSync(resultFile)) resultFiles.push(resultFile);
+  else missing.push(name);
+}
+for (const resultFile of resultFiles) {
   const result = JSON.parse(readFileSync(resultFile, 'utf8'));
   passed += result.numPassedTests;
   failed += result.numFailedTests + (result.numRuntimeErrorTestSuites ?? 0) + (result.numFailedTestSuites ?? 0);
