@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_CURSOR_SECRET, loadConfig } from './config.js';
 
@@ -6,7 +7,11 @@ describe('loadConfig', () => {
     expect(loadConfig({})).toEqual({
       port: 3000,
       redisUrl: undefined,
+      redisClusterNodes: undefined,
       rateLimit: 600,
+      rateLimitWindow: 60,
+      apiKeys: [],
+      databaseFile: undefined,
       cursorSecret: DEV_CURSOR_SECRET,
       metricsToken: undefined,
     });
@@ -20,14 +25,45 @@ describe('loadConfig', () => {
         RATE_LIMIT: '120',
         CURSOR_SECRET: 'a-long-enough-secret',
         METRICS_TOKEN: 'scrape-me',
+        RATE_LIMIT_WINDOW: '1h',
+        API_KEYS: 'key-0123456789abcdef, key-fedcba9876543210,key-0123456789abcdef',
+        DATABASE_FILE: '/var/lib/catalog.sqlite',
       }),
     ).toEqual({
       port: 8080,
       redisUrl: 'redis://cache:6379/0',
+      redisClusterNodes: undefined,
       rateLimit: 120,
+      rateLimitWindow: 3600,
+      apiKeys: ['key-0123456789abcdef', 'key-fedcba9876543210'],
+      databaseFile: '/var/lib/catalog.sqlite',
       cursorSecret: 'a-long-enough-secret',
       metricsToken: 'scrape-me',
     });
+  });
+
+  it('reads Redis Cluster start nodes (host:port, [IPv6]:port) instead of a URL', () => {
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-1:7000, 10.0.0.2:7001,[::1]:7002' })).toMatchObject({
+      redisUrl: undefined,
+      redisClusterNodes: [
+        { host: 'redis-1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+  });
+
+  it('resolves a relative DATABASE_FILE against the working directory', () => {
+    expect(loadConfig({ DATABASE_FILE: 'data/catalog.sqlite' }).databaseFile).toBe(path.resolve('data/catalog.sqlite'));
+  });
+
+  it.each([
+    ['30s', 30],
+    ['1m', 60],
+    ['1d', 86_400],
+    ['5000', 5],
+  ])('reads RATE_LIMIT_WINDOW=%s as %i seconds', (raw, seconds) => {
+    expect(loadConfig({ RATE_LIMIT_WINDOW: raw }).rateLimitWindow).toBe(seconds);
   });
 
   it('treats an empty variable as unset', () => {
@@ -48,6 +84,41 @@ describe('loadConfig', () => {
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL must start with redis:// or rediss://, got "localhost:6379"'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL must be a URL such as redis://127.0.0.1:6379, got "not a url"'],
     [{ CURSOR_SECRET: 'short' }, 'CURSOR_SECRET must be at least 16 bytes long, got 5'],
+    [
+      { REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'b:7000' },
+      'REDIS_URL and REDIS_CLUSTER_NODES are exclusive: set one of them',
+    ],
+    [
+      { REDIS_CLUSTER_NODES: 'redis-1:7000,redis-2' },
+      'REDIS_CLUSTER_NODES must be host:port pairs separated by commas (redis-1:6379,redis-2:6379), got "redis-1:7000,redis-2"',
+    ],
+    [
+      { REDIS_CLUSTER_NODES: 'redis://r:7000' },
+      'REDIS_CLUSTER_NODES must be host:port pairs separated by commas (redis-1:6379,redis-2:6379), got "redis://r:7000"',
+    ],
+    [
+      { REDIS_CLUSTER_NODES: 'r:70000' },
+      'REDIS_CLUSTER_NODES must be host:port pairs separated by commas (redis-1:6379,redis-2:6379), got "r:70000"',
+    ],
+    [{ RATE_LIMIT_WINDOW: '1.5s' }, 'RATE_LIMIT_WINDOW must be whole seconds from 1s to 1d (30s, 1m, 1h), got "1.5s"'],
+    [{ RATE_LIMIT_WINDOW: '2d' }, 'RATE_LIMIT_WINDOW must be whole seconds from 1s to 1d (30s, 1m, 1h), got "2d"'],
+    [
+      { RATE_LIMIT_WINDOW: 'hourly' },
+      'RATE_LIMIT_WINDOW must be whole seconds from 1s to 1d (30s, 1m, 1h), got "hourly"',
+    ],
+    [{ RATE_LIMIT_WINDOW: '0s' }, 'RATE_LIMIT_WINDOW must be whole seconds from 1s to 1d (30s, 1m, 1h), got "0s"'],
+    [
+      { API_KEYS: 'key-0123456789abcdef,short' },
+      'API_KEYS must be keys of 16 to 256 visible ASCII characters separated by commas, got one of 5 characters',
+    ],
+    [
+      { API_KEYS: 'key-0123456789abcdef,,' },
+      'API_KEYS must be keys of 16 to 256 visible ASCII characters separated by commas, got one of 0 characters',
+    ],
+    [
+      { DATABASE_FILE: '/var/lib/' },
+      'DATABASE_FILE must be a file path such as /var/lib/catalog.sqlite, got "/var/lib/"',
+    ],
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

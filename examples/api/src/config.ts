@@ -1,3 +1,6 @@
+import path from 'node:path';
+import { parseDuration } from '@expresskit/core';
+
 /**
  * The app's configuration, read from the environment once at start. Every value is validated
  * here, so a typo in a deployment fails at boot with a message naming the variable instead of
@@ -8,12 +11,35 @@ export interface Config {
   readonly port: number;
   /** Redis connection URL; when set, the rate limiter, the cache's L2 + invalidation bus and a readiness check use it. @default undefined (memory only) */
   readonly redisUrl: string | undefined;
-  /** Requests per minute per client on the API routes. @default 600 */
+  /**
+   * Redis Cluster start nodes (`REDIS_CLUSTER_NODES=host:port,host:port`), used instead of
+   * `redisUrl` (setting both is an error). @default undefined
+   */
+  readonly redisClusterNodes: readonly RedisNode[] | undefined;
+  /** Requests per `rateLimitWindow` per client on the API routes. @default 600 */
   readonly rateLimit: number;
+  /** The rate limit's window in whole seconds (`RATE_LIMIT_WINDOW=1m`, `1h`, `30s`; 1 s to 1 d). @default 60 */
+  readonly rateLimitWindow: number;
+  /**
+   * API keys (`API_KEYS=key1,key2`): a request with `X-Api-Key: <one of them>` is rate limited per
+   * key (one quota wherever it comes from), any other `X-Api-Key` is a 401. @default [] (per IP only)
+   */
+  readonly apiKeys: readonly string[];
+  /**
+   * A SQLite file shared by every instance on this host (`DATABASE_FILE=/var/lib/catalog.sqlite`):
+   * the first instance seeds it, writes are locked across processes. @default undefined (in memory, per process)
+   */
+  readonly databaseFile: string | undefined;
   /** HMAC key that signs pagination cursors (≥ 16 bytes). @default a fixed development key, with a warning */
   readonly cursorSecret: string;
   /** Bearer token protecting `GET /metrics`. @default undefined (open) */
   readonly metricsToken: string | undefined;
+}
+
+/** One Redis Cluster start node. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
 }
 
 /** The cursor key used when `CURSOR_SECRET` is unset: fine on a laptop, never in production. */
@@ -31,8 +57,12 @@ export function loadConfig(env: Env): Config {
   return {
     port: integerVar(env, 'PORT', 3000, { min: 0, max: 65_535 }),
     redisUrl: redisUrlVar(env),
-    // At most one request per microsecond of the window: the finest rate @expresskit/rate-limit represents.
+    redisClusterNodes: redisClusterNodesVar(env),
+    // At most one request per microsecond of a minute: the finest rate @expresskit/rate-limit represents.
     rateLimit: integerVar(env, 'RATE_LIMIT', 600, { min: 1, max: 60_000_000 }),
+    rateLimitWindow: windowVar(env),
+    apiKeys: apiKeysVar(env),
+    databaseFile: databaseFileVar(env),
     cursorSecret: cursorSecretVar(env),
     metricsToken: optionalVar(env, 'METRICS_TOKEN'),
   };
@@ -68,6 +98,66 @@ function redisUrlVar(env: Env): string | undefined {
     throw new ConfigError(`REDIS_URL must start with redis:// or rediss://, got "${raw}"`);
   }
   return raw;
+}
+
+function redisClusterNodesVar(env: Env): RedisNode[] | undefined {
+  const raw = optionalVar(env, 'REDIS_CLUSTER_NODES');
+  if (raw === undefined) return undefined;
+  if (optionalVar(env, 'REDIS_URL') !== undefined) {
+    throw new ConfigError('REDIS_URL and REDIS_CLUSTER_NODES are exclusive: set one of them');
+  }
+  return raw.split(',').map((node) => {
+    // host:port, or [IPv6]:port
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(node.trim());
+    const port = Number(match?.[2]);
+    if (!match?.[1] || port < 1 || port > 65_535) {
+      throw new ConfigError(
+        `REDIS_CLUSTER_NODES must be host:port pairs separated by commas (redis-1:6379,redis-2:6379), got "${raw}"`,
+      );
+    }
+    return { host: match[1].replace(/^\[|\]$/g, ''), port };
+  });
+}
+
+const SECONDS_PER_DAY = 86_400;
+
+function windowVar(env: Env): number {
+  const raw = optionalVar(env, 'RATE_LIMIT_WINDOW');
+  if (raw === undefined) return 60;
+  let ms: number;
+  try {
+    ms = parseDuration(raw, 'RATE_LIMIT_WINDOW');
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms % 1000 === 0 && ms >= 1000 && ms <= SECONDS_PER_DAY * 1000)) {
+    throw new ConfigError(`RATE_LIMIT_WINDOW must be whole seconds from 1s to 1d (30s, 1m, 1h), got "${raw}"`);
+  }
+  return ms / 1000;
+}
+
+function apiKeysVar(env: Env): string[] {
+  const raw = optionalVar(env, 'API_KEYS');
+  if (raw === undefined) return [];
+  const keys = raw.split(',').map((key) => key.trim());
+  for (const key of keys) {
+    // Visible ASCII without commas, long enough not to be guessed.
+    if (!/^[\x21-\x2b\x2d-\x7e]{16,256}$/.test(key)) {
+      throw new ConfigError(
+        `API_KEYS must be keys of 16 to 256 visible ASCII characters separated by commas, got one of ${key.length} characters`,
+      );
+    }
+  }
+  return [...new Set(keys)];
+}
+
+function databaseFileVar(env: Env): string | undefined {
+  const raw = optionalVar(env, 'DATABASE_FILE');
+  if (raw === undefined) return undefined;
+  if (raw.endsWith('/') || raw.endsWith(path.sep) || raw.includes('\0')) {
+    throw new ConfigError(`DATABASE_FILE must be a file path such as /var/lib/catalog.sqlite, got "${raw}"`);
+  }
+  return path.resolve(raw);
 }
 
 function cursorSecretVar(env: Env): string {
