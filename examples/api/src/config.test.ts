@@ -14,6 +14,10 @@ describe('loadConfig', () => {
       databaseFile: undefined,
       cursorSecret: DEV_CURSOR_SECRET,
       metricsToken: undefined,
+      redisTimeout: 250,
+      shutdownDelay: 0,
+      shutdownTimeout: 25_000,
+      trustProxy: false,
     });
   });
 
@@ -28,6 +32,10 @@ describe('loadConfig', () => {
         RATE_LIMIT_WINDOW: '1h',
         API_KEYS: 'key-0123456789abcdef, key-fedcba9876543210,key-0123456789abcdef',
         DATABASE_FILE: '/var/lib/catalog.sqlite',
+        REDIS_TIMEOUT: '100ms',
+        SHUTDOWN_DELAY: '3s',
+        SHUTDOWN_TIMEOUT: '20000',
+        TRUST_PROXY: '1',
       }),
     ).toEqual({
       port: 8080,
@@ -39,7 +47,28 @@ describe('loadConfig', () => {
       databaseFile: '/var/lib/catalog.sqlite',
       cursorSecret: 'a-long-enough-secret',
       metricsToken: 'scrape-me',
+      redisTimeout: 100,
+      shutdownDelay: 3_000,
+      shutdownTimeout: 20_000,
+      trustProxy: 1,
     });
+  });
+
+  it('waits 5 s after SIGTERM by default only under Kubernetes (KUBERNETES_SERVICE_HOST set)', () => {
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1' })).toMatchObject({ shutdownDelay: 5_000 });
+    expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', SHUTDOWN_DELAY: '0' })).toMatchObject({
+      shutdownDelay: 0,
+    });
+  });
+
+  it.each([
+    ['false', false],
+    ['0', false],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['loopback, 10.0.0.0/8,fd00::/8,192.0.2.7', ['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7']],
+  ])('reads TRUST_PROXY=%j', (value, trustProxy) => {
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toEqual(trustProxy);
   });
 
   it('reads Redis Cluster start nodes (host:port, [IPv6]:port) instead of a URL', () => {
@@ -119,6 +148,20 @@ describe('loadConfig', () => {
       { DATABASE_FILE: '/var/lib/' },
       'DATABASE_FILE must be a file path such as /var/lib/catalog.sqlite, got "/var/lib/"',
     ],
+    [{ REDIS_TIMEOUT: '0' }, 'REDIS_TIMEOUT must be a duration from 1 ms to 10 s (250ms, 5s), got "0"'],
+    [{ REDIS_TIMEOUT: '1m' }, 'REDIS_TIMEOUT must be a duration from 1 ms to 10 s (250ms, 5s), got "1m"'],
+    [{ REDIS_TIMEOUT: 'fast' }, 'REDIS_TIMEOUT must be a duration from 1 ms to 10 s (250ms, 5s), got "fast"'],
+    [{ SHUTDOWN_DELAY: '-1s' }, 'SHUTDOWN_DELAY must be a duration from 0 ms to 300 s (250ms, 5s), got "-1s"'],
+    [{ SHUTDOWN_DELAY: '30s' }, 'SHUTDOWN_TIMEOUT (25000 ms) must be longer than SHUTDOWN_DELAY (30000 ms)'],
+    [
+      { SHUTDOWN_DELAY: '5s', SHUTDOWN_TIMEOUT: '5s' },
+      'SHUTDOWN_TIMEOUT (5000 ms) must be longer than SHUTDOWN_DELAY (5000 ms)',
+    ],
+    [{ SHUTDOWN_TIMEOUT: '0' }, 'SHUTDOWN_TIMEOUT must be a duration from 1 ms to 600 s (250ms, 5s), got "0"'],
+    ...['true', '10.0.0.0/33', 'loopback,localhost', '1.2.3'].map((value): [Record<string, string>, string] => [
+      { TRUST_PROXY: value },
+      `TRUST_PROXY must be a number of proxies (1) or addresses, subnets, loopback, linklocal, uniquelocal separated by commas (never "true": clients could forge X-Forwarded-For), got "${value}"`,
+    ]),
   ])('rejects %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(new ConfigError(message));
   });

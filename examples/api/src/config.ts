@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { parseDuration } from '@expresskit/core';
 
@@ -34,6 +35,31 @@ export interface Config {
   readonly cursorSecret: string;
   /** Bearer token protecting `GET /metrics`. @default undefined (open) */
   readonly metricsToken: string | undefined;
+  /**
+   * Longest wait, in ms, for one Redis command (`REDIS_TIMEOUT=250ms`): the rate limiter's
+   * `storeTimeout`, the cache's L2 `timeout` and the readiness check's timeout; past it the request
+   * goes on without Redis. 1 ms to 10 s. @default 250
+   */
+  readonly redisTimeout: number;
+  /**
+   * How long, in ms, the server keeps serving after SIGTERM with readiness failing (503), so load
+   * balancers stop routing here first (`SHUTDOWN_DELAY=5s`). @default 5000 under Kubernetes
+   * (`KUBERNETES_SERVICE_HOST` set), else 0
+   */
+  readonly shutdownDelay: number;
+  /**
+   * Hard deadline, in ms from SIGTERM, for draining and closing (`SHUTDOWN_TIMEOUT=25s`); past it
+   * connections are destroyed and the process exits 1. Longer than `shutdownDelay`, and keep it
+   * below Kubernetes' `terminationGracePeriodSeconds`. @default 25000
+   */
+  readonly shutdownTimeout: number;
+  /**
+   * Express's `trust proxy` (`TRUST_PROXY`): the number of proxies in front of the app (`1`), or
+   * addresses/subnets/`loopback`/`linklocal`/`uniquelocal` separated by commas; `req.ip` (the rate
+   * limit's key) is then the client from `X-Forwarded-For`. Never trust every hop: clients could
+   * forge the header. @default false (the socket address)
+   */
+  readonly trustProxy: false | number | readonly string[];
 }
 
 /** One Redis Cluster start node. */
@@ -65,6 +91,9 @@ export function loadConfig(env: Env): Config {
     databaseFile: databaseFileVar(env),
     cursorSecret: cursorSecretVar(env),
     metricsToken: optionalVar(env, 'METRICS_TOKEN'),
+    redisTimeout: durationVar(env, 'REDIS_TIMEOUT', 250, { min: 1, max: 10_000 }),
+    ...shutdownVars(env),
+    trustProxy: trustProxyVar(env),
   };
 }
 
@@ -167,4 +196,57 @@ function cursorSecretVar(env: Env): string {
     throw new ConfigError(`CURSOR_SECRET must be at least 16 bytes long, got ${Buffer.byteLength(raw)}`);
   }
   return raw;
+}
+
+/** A duration (`250ms`, `5s`, or bare milliseconds) within `range`, in ms. */
+function durationVar(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
+  const raw = optionalVar(env, name);
+  if (raw === undefined) return fallback;
+  let ms: number;
+  try {
+    ms = parseDuration(raw, name);
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms >= range.min && ms <= range.max)) {
+    throw new ConfigError(
+      `${name} must be a duration from ${range.min} ms to ${range.max / 1000} s (250ms, 5s), got "${raw}"`,
+    );
+  }
+  return ms;
+}
+
+function shutdownVars(env: Env): { shutdownDelay: number; shutdownTimeout: number } {
+  // Behind a Kubernetes Service, endpoints take a few seconds to stop routing here after SIGTERM.
+  const inKubernetes = optionalVar(env, 'KUBERNETES_SERVICE_HOST') !== undefined;
+  const shutdownDelay = durationVar(env, 'SHUTDOWN_DELAY', inKubernetes ? 5_000 : 0, { min: 0, max: 300_000 });
+  const shutdownTimeout = durationVar(env, 'SHUTDOWN_TIMEOUT', 25_000, { min: 1, max: 600_000 });
+  if (shutdownTimeout <= shutdownDelay) {
+    throw new ConfigError(
+      `SHUTDOWN_TIMEOUT (${shutdownTimeout} ms) must be longer than SHUTDOWN_DELAY (${shutdownDelay} ms)`,
+    );
+  }
+  return { shutdownDelay, shutdownTimeout };
+}
+
+const TRUST_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** An address or `address/prefix` that `proxy-addr` (Express's `trust proxy`) accepts. */
+function isSubnet(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+function trustProxyVar(env: Env): false | number | string[] {
+  const raw = optionalVar(env, 'TRUST_PROXY');
+  if (raw === undefined || raw === 'false') return false;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.every((entry) => TRUST_NAMES.has(entry) || isSubnet(entry))) return entries;
+  throw new ConfigError(
+    `TRUST_PROXY must be a number of proxies (1) or addresses, subnets, loopback, linklocal, uniquelocal separated by commas (never "true": clients could forge X-Forwarded-For), got "${raw}"`,
+  );
 }
