@@ -12,14 +12,19 @@ import express, { type Express } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import { type Catalog, createCatalog } from './catalog/catalog.js';
 import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/handle.js';
 import type { Database } from './db/sqlite.js';
+import { apiKeys, windowName } from './http/api-keys.js';
 import { categoryRoutes } from './http/categories.js';
 import { JSON_TYPES, type Logger, notFound, problemHandler } from './http/errors.js';
 import { productRoutes } from './http/products.js';
 
 export interface AppDeps {
-  /** A seeded catalog database (`openCatalogDatabase()`); stays the caller's to close. */
-  db: Database;
+  /**
+   * A seeded catalog database (`openCatalogDatabase()`), or a handle on a file shared with other
+   * instances (`openCatalogDatabaseFile()`); stays the caller's to close.
+   */
+  db: Database | DatabaseHandle;
   config: Config;
   /**
    * A Redis (or Cluster) client when running several instances: it carries the rate-limit
@@ -80,15 +85,27 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
   app.use(probes);
   // 4. Shed load (503) before doing any work when the event loop is saturated.
   app.use(loadShedding);
-  // 5. Rate limit the API routes: one quota per client IP, shared by all instances through Redis.
-  app.use(
-    rateLimit({
-      policies: { name: 'per-minute', limit: config.rateLimit, window: '1m' },
-      store: rateLimitStore,
-      // Redis down: keep limiting per instance rather than not at all.
-      onStoreError: 'fallback',
-    }),
-  );
+  // 5. Rate limit the API routes: one quota per API key (X-Api-Key, when API_KEYS are configured)
+  //    or else per client IP, shared by all instances through Redis. Unknown keys are a 401 after
+  //    the limiter, so guessing keys uses up the guesser's IP quota.
+  const limiter = {
+    policies: {
+      name: windowName(config.rateLimitWindow),
+      limit: config.rateLimit,
+      window: config.rateLimitWindow * 1000,
+    },
+    store: rateLimitStore,
+    // Redis down: keep limiting per instance rather than not at all.
+    onStoreError: 'fallback',
+  } as const;
+  if (config.apiKeys.length === 0) {
+    app.use(rateLimit(limiter));
+  } else {
+    const keys = apiKeys(config.apiKeys);
+    app.use(rateLimit({ ...limiter, skip: (req) => keys.quotaKey(req) !== undefined })); // per IP
+    app.use(rateLimit({ ...limiter, key: (req) => keys.quotaKey(req) ?? '', skip: (req) => !keys.quotaKey(req) }));
+    app.use(keys.check);
+  }
   app.use(express.json({ limit: '16kb', type: JSON_TYPES }));
   // 6. Field selection rewrites res.json bodies, before etag() and the cache hash them.
   app.use(fields());

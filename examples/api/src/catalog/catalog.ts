@@ -1,3 +1,4 @@
+import { type DatabaseHandle, toHandle } from '../db/handle.js';
 import { type Database, queryAll, queryOne, type Row, type SqlValue, transaction } from '../db/sqlite.js';
 import type { Category, KeysetPage, Product, ProductFilter, ProductInput } from './types.js';
 
@@ -15,22 +16,32 @@ export interface Catalog {
   updateProduct(id: number, changes: Partial<ProductInput>): Product | undefined;
   /** Whether a product was deleted. */
   deleteProduct(id: number): boolean;
+  /**
+   * Runs a read-check-write sequence alone and saves it: writes (`createProduct`,
+   * `updateProduct`, `deleteProduct`) must run inside, so that with a shared database file no
+   * other instance writes between the `If-Match` check and the write. In memory it runs at once.
+   */
+  exclusive<T>(work: () => T): Promise<T>;
 }
 
 const PRODUCT_COLUMNS = 'id, name, category, price, stock, description, created_at, updated_at';
 
-/** `now` stamps `created_at`/`updated_at` (injected so tests control time). */
-export function createCatalog(db: Database, now: () => number = Date.now): Catalog {
+/**
+ * `database` is an in-memory database or a handle on a shared file; `now` stamps
+ * `created_at`/`updated_at` (injected so tests control time).
+ */
+export function createCatalog(database: Database | DatabaseHandle, now: () => number = Date.now): Catalog {
+  const source = toHandle(database);
   const timestamp = (): string => new Date(now()).toISOString();
   const getProduct = (id: number): Product | undefined => {
-    const row = queryOne(db, `SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ?`, [id]);
+    const row = queryOne(source.read(), `SELECT ${PRODUCT_COLUMNS} FROM products WHERE id = ?`, [id]);
     return row && toProduct(row);
   };
 
   return {
     listCategories() {
       const rows = queryAll(
-        db,
+        source.read(),
         `SELECT c.slug, c.name, COUNT(p.id) AS product_count
          FROM categories c LEFT JOIN products p ON p.category = c.slug
          GROUP BY c.slug ORDER BY c.slug`,
@@ -43,7 +54,7 @@ export function createCatalog(db: Database, now: () => number = Date.now): Catal
     },
 
     hasCategory(slug) {
-      return queryOne(db, 'SELECT 1 FROM categories WHERE slug = ?', [slug]) !== undefined;
+      return queryOne(source.read(), 'SELECT 1 FROM categories WHERE slug = ?', [slug]) !== undefined;
     },
 
     listProducts(filter, page) {
@@ -67,12 +78,14 @@ export function createCatalog(db: Database, now: () => number = Date.now): Catal
       }
       const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
       const sql = `SELECT ${PRODUCT_COLUMNS} FROM products ${where} ORDER BY ${page.orderBy} LIMIT ?`;
-      return queryAll(db, sql, [...params, page.fetch]).map(toProduct);
+      return queryAll(source.read(), sql, [...params, page.fetch]).map(toProduct);
     },
 
     getProduct,
 
     createProduct(input) {
+      source.assertWritable();
+      const db = source.read();
       const at = timestamp();
       return transaction(db, () => {
         db.run(
@@ -87,6 +100,8 @@ export function createCatalog(db: Database, now: () => number = Date.now): Catal
     },
 
     updateProduct(id, changes) {
+      source.assertWritable();
+      const db = source.read();
       // Column names come from this fixed list, never from the request.
       const columns = (['name', 'category', 'price', 'stock', 'description'] as const).filter(
         (column) => changes[column] !== undefined,
@@ -98,9 +113,13 @@ export function createCatalog(db: Database, now: () => number = Date.now): Catal
     },
 
     deleteProduct(id) {
+      source.assertWritable();
+      const db = source.read();
       db.run('DELETE FROM products WHERE id = ?', [id]);
       return db.getRowsModified() > 0;
     },
+
+    exclusive: (work) => source.exclusive(work),
   };
 }
 

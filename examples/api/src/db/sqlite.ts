@@ -8,13 +8,20 @@ export type Row = initSqlJs.ParamsObject;
 let engine: Promise<initSqlJs.SqlJsStatic> | undefined;
 
 /**
- * A new, empty in-memory database. The wasm engine is compiled once per process and shared;
- * each call still returns an independent database (tests run two apps side by side).
+ * A new in-memory database, empty or loaded from a SQLite file's bytes. The wasm engine is
+ * compiled once per process and shared; each call still returns an independent database (tests
+ * run two apps side by side).
  */
-export async function openDatabase(): Promise<Database> {
+export async function openDatabase(bytes?: Uint8Array): Promise<Database> {
   engine ??= initSqlJs();
   const SQL = await engine;
-  return new SQL.Database();
+  return new SQL.Database(bytes);
+}
+
+/** The loaded engine, for synchronous reloads once `openDatabase()` has run in this process. */
+export async function sqlEngine(): Promise<initSqlJs.SqlJsStatic> {
+  engine ??= initSqlJs();
+  return engine;
 }
 
 /** Runs a query and returns every row as an object keyed by column name. */

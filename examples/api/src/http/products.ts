@@ -90,28 +90,41 @@ export function productRoutes({ catalog, cache, cursorSecret, now }: ProductRout
     res.cacheTags(tags.product(product.id)).json(product);
   };
 
+  // Each write checks and writes inside catalog.exclusive(): in memory that runs at once, with a
+  // shared DATABASE_FILE no other instance writes in between (no lost update across processes).
+  // The write is saved before the invalidation goes out, so no instance can re-cache the old row.
   const createProduct: RequestHandler = async (req, res) => {
-    const product = catalog.createProduct(parseNewProduct(req.body, catalog.hasCategory));
+    const product = await catalog.exclusive(() =>
+      catalog.createProduct(parseNewProduct(req.body, catalog.hasCategory)),
+    );
     await cache.invalidate({ tags: [tags.lists, tags.categories] });
     res.status(201).location(`${req.baseUrl}/${product.id}`).set('ETag', productEtag(product)).json(product);
   };
 
   const updateProduct: RequestHandler = async (req, res) => {
-    const current = findProduct(catalog, req, res);
-    // sql.js runs in this thread and nothing below awaits before the write, so no other request
-    // can change the row between this check and the update (no lost update).
-    if (!current || !res.precondition({ etag: productEtag(current) })) return;
-    const changes = parseProductChanges(req.body, catalog.hasCategory);
-    const updated = catalog.updateProduct(current.id, changes);
-    if (!updated) throw new Error(`products: product ${current.id} vanished during its update`);
-    await cache.invalidate({ tags: affectedTags(current, changes) });
-    res.set('ETag', productEtag(updated)).json(updated);
+    // Nothing inside awaits, so no other request of this process changes the row between the
+    // If-Match check and the update either.
+    const written = await catalog.exclusive(() => {
+      const current = findProduct(catalog, req, res);
+      if (!current || !res.precondition({ etag: productEtag(current) })) return undefined;
+      const changes = parseProductChanges(req.body, catalog.hasCategory);
+      const updated = catalog.updateProduct(current.id, changes);
+      if (!updated) throw new Error(`products: product ${current.id} vanished during its update`);
+      return { current, changes, updated };
+    });
+    if (!written) return;
+    await cache.invalidate({ tags: affectedTags(written.current, written.changes) });
+    res.set('ETag', productEtag(written.updated)).json(written.updated);
   };
 
   const deleteProduct: RequestHandler = async (req, res) => {
-    const current = findProduct(catalog, req, res);
-    if (!current || !res.precondition({ etag: productEtag(current) })) return;
-    catalog.deleteProduct(current.id);
+    const current = await catalog.exclusive(() => {
+      const found = findProduct(catalog, req, res);
+      if (!found || !res.precondition({ etag: productEtag(found) })) return undefined;
+      catalog.deleteProduct(found.id);
+      return found;
+    });
+    if (!current) return;
     await cache.invalidate({ tags: [tags.product(current.id), tags.lists, tags.categories] });
     res.status(204).end();
   };
