@@ -1,9 +1,9 @@
 import { createServer } from 'node:http';
 import { gracefulShutdown } from '@expresskit/health';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { createApp } from './app.js';
 import { ConfigError, DEV_CURSOR_SECRET, loadConfig } from './config.js';
-import { openCatalogDatabase } from './db/catalog-db.js';
+import { openCatalogDatabase, openCatalogDatabaseFile } from './db/catalog-db.js';
 import { waitForRedis } from './redis.js';
 
 /** Reads the environment, seeds the database, listens, and shuts down gracefully on SIGTERM/SIGINT. */
@@ -13,12 +13,17 @@ async function main(): Promise<void> {
     console.warn('CURSOR_SECRET is not set: cursors are signed with a development key. Set it in production.');
   }
 
-  const db = await openCatalogDatabase();
+  // DATABASE_FILE: one catalog shared by the instances on this host (the first one seeds it).
+  const db = config.databaseFile ? await openCatalogDatabaseFile(config.databaseFile) : await openCatalogDatabase();
   // Default ioredis options on purpose: the rate limiter and the cache each refuse to wait on a
   // client that is not connected and bound every command with their own timeout. (With
   // `enableOfflineQueue: false`, @expresskit/cache 0.1.0 cannot subscribe its invalidation bus on
   // the client's duplicate before it connects: see the README.)
-  const redis = config.redisUrl ? new Redis(config.redisUrl) : undefined;
+  const redis = config.redisClusterNodes
+    ? new Cluster([...config.redisClusterNodes])
+    : config.redisUrl
+      ? new Redis(config.redisUrl)
+      : undefined;
   redis?.on('error', (error: Error) => console.error(`redis: ${error.message}`));
   if (redis && !(await waitForRedis(redis, 5_000))) {
     console.warn('Redis is not reachable yet: starting with per-instance fallbacks until it is.');
@@ -46,7 +51,7 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     console.log(
-      `expresskit example API listening on http://localhost:${port} (${config.redisUrl ? 'Redis' : 'memory'} stores)`,
+      `expresskit example API listening on http://localhost:${port} (${redis instanceof Cluster ? 'Redis Cluster' : redis ? 'Redis' : 'memory'} stores${config.databaseFile ? `, database ${config.databaseFile}` : ''})`,
     );
     api.health.markStarted();
   });
