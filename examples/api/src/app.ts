@@ -55,6 +55,7 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
 
   const cache = responseCache({
     store: redis ? cacheRedisStore({ client: redis }) : undefined,
+    timeout: config.redisTimeout, // one bound for every Redis wait: cache, rate limiter, readiness check
     now,
   });
   const rateLimitStore = redis ? rateLimitRedisStore({ client: redis }) : rateLimitMemoryStore({ clock: now });
@@ -64,7 +65,7 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
       'catalog:query': () => void catalog.hasCategory('kitchen'),
       // Not critical: without Redis every instance still serves (rate limits per instance, cache in
       // L1 only), so failing readiness would take all of them out of rotation for a degradation.
-      ...(redis ? { 'redis:responseTime': redisCheck(redis, { critical: false }) } : {}),
+      ...(redis ? { 'redis:responseTime': redisCheck(redis, { critical: false, timeout: config.redisTimeout }) } : {}),
     },
   });
 
@@ -74,6 +75,8 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
   app.disable('x-powered-by');
   app.set('etag', false); // etag() and the cache send strong ETags; Express's weak ones would be noise on errors
   app.set('query parser', 'simple'); // Express 5's default, spelled out: no nested objects from ?a[b]=c
+  // Behind a proxy (TRUST_PROXY): req.ip, the rate limit's per-client key, is the client, not the proxy.
+  if (config.trustProxy !== false) app.set('trust proxy', config.trustProxy);
 
   // 1. Metrics first, so every request is measured (probes and 404s included); scrapes are not counted.
   app.use(observability.middleware);
@@ -95,6 +98,7 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
       window: config.rateLimitWindow * 1000,
     },
     store: rateLimitStore,
+    storeTimeout: config.redisTimeout,
     // Redis down: keep limiting per instance rather than not at all.
     onStoreError: 'fallback',
   } as const;
