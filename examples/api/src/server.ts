@@ -4,6 +4,7 @@ import { Cluster, Redis } from 'ioredis';
 import { createApp } from './app.js';
 import { ConfigError, DEV_CURSOR_SECRET, loadConfig } from './config.js';
 import { openCatalogDatabase, openCatalogDatabaseFile } from './db/catalog-db.js';
+import { tallyResponses } from './drain.js';
 import { waitForRedis } from './redis.js';
 
 /** Reads the environment, seeds the database, listens, and shuts down gracefully on SIGTERM/SIGINT. */
@@ -34,18 +35,35 @@ async function main(): Promise<void> {
   // could answer from entries another one has already invalidated.
   await api.cache.ready;
   const server = createServer(api.app);
+  // Operators learn from the log whether a shutdown cut requests off (it should not).
+  const tally = tallyResponses(server);
 
   gracefulShutdown(server, {
     health: api.health,
-    // Behind a Kubernetes Service, keep serving a few seconds after SIGTERM so that endpoints stop
-    // routing here first; on a laptop, stop at once.
-    delay: process.env.KUBERNETES_SERVICE_HOST ? '5s' : 0,
+    // SHUTDOWN_DELAY (5 s under Kubernetes, else 0): keep serving after SIGTERM, readiness failing,
+    // so that endpoints and load balancers stop routing here first.
+    delay: config.shutdownDelay,
+    timeout: config.shutdownTimeout,
+    beforeShutdown: () => {
+      console.log(
+        `shutdown: closing the listener at ${new Date().toISOString()} (${tally.inFlight} requests in flight)`,
+      );
+    },
     onShutdown: async () => {
       await api.close();
       await redis?.quit();
       db.close();
+      console.log(tally.summary());
     },
   });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      tally.markShutdown();
+      console.log(
+        `shutdown: ${signal} at ${new Date().toISOString()}, readiness failing; serving ${config.shutdownDelay} ms more, exit by ${config.shutdownTimeout} ms`,
+      );
+    });
+  }
 
   server.listen(config.port, () => {
     const address = server.address();
