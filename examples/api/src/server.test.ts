@@ -72,6 +72,35 @@ describe('the built server (what `pnpm start` runs)', () => {
     expect(await started.exit).toBe(0);
   });
 
+  it('with SHUTDOWN_DELAY keeps serving after SIGTERM with readiness 503, then exits 0 and logs the drain', {
+    timeout: 60_000,
+  }, async () => {
+    const port = await freePort();
+    started = run({ PORT: String(port), CURSOR_SECRET: 'test-secret-0123456789', SHUTDOWN_DELAY: '1500ms' });
+    await listening(started);
+    expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    const signalled = Date.now();
+    started.child.kill('SIGTERM');
+    const exit = started.exit.then((code) => ({ code, after: Date.now() - signalled }));
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
+    expect([ready.status, await ready.json()]).toEqual([503, { status: 'fail' }]);
+    const page = await fetch(`http://127.0.0.1:${port}/products?limit=1`);
+    expect(page.status).toBe(200);
+    const { code, after } = await exit;
+    expect(code).toBe(0);
+    expect(after).toBeGreaterThanOrEqual(1_500);
+    const lines = started.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(
+      /^shutdown: SIGTERM at \d{4}-\d\d-\d\dT[\d:.]+Z, readiness failing; serving 1500 ms more, exit by 25000 ms$/,
+    );
+    expect(lines[2]).toMatch(/^shutdown: closing the listener at \d{4}-\d\d-\d\dT[\d:.]+Z \(0 requests in flight\)$/);
+    // 3 before the signal is handled or after: the two readiness probes and the page.
+    expect(lines[3]).toMatch(
+      /^shutdown: 3 responses sent since start \([23] after the signal\), 0 requests cut off, drained in \d+ ms$/,
+    );
+  });
+
   it('refuses to start with an invalid variable, naming it', { timeout: 30_000 }, async () => {
     started = run({ RATE_LIMIT: 'lots' });
     expect(await started.exit).toBe(1);
