@@ -36,10 +36,15 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   };
 }
 
-/** body-parser's errors carry `status` and a `type` such as `entity.parse.failed`. */
+/**
+ * body-parser's errors carry `status` and a `type` such as `entity.parse.failed`; a body that its
+ * `Content-Encoding` (gzip, br, deflate) cannot decode arrives as the zlib error with `status` 400
+ * and `expose: true` but no `type` (http-errors' mark of a client error).
+ */
 function bodyParserProblem(error: unknown): ProblemError | undefined {
-  if (typeof error !== 'object' || error === null || !('type' in error) || !('status' in error)) return undefined;
-  const { type, status } = error as { type: unknown; status: unknown };
+  if (typeof error !== 'object' || error === null || !('status' in error)) return undefined;
+  if (!('type' in error) && !('expose' in error && error.expose === true)) return undefined;
+  const { type, status } = error as { type?: unknown; status: unknown };
   switch (type) {
     case 'entity.parse.failed':
       return new ProblemError(400, { title: 'Invalid JSON', detail: 'The request body is not valid JSON' });
@@ -48,6 +53,13 @@ function bodyParserProblem(error: unknown): ProblemError | undefined {
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new ProblemError(415, { detail: 'The request body must be UTF-8 encoded JSON' });
+    case undefined:
+      return status === 400
+        ? new ProblemError(400, {
+            title: 'Invalid request body',
+            detail: 'The request body could not be decoded as its Content-Encoding says',
+          })
+        : undefined;
     default:
       return typeof status === 'number' && status >= 400 && status < 500
         ? new ProblemError(status, { detail: 'The request could not be read' })
