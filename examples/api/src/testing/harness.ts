@@ -4,6 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { type CatalogApp, createApp } from '../app.js';
 import { type Config, loadConfig } from '../config.js';
 import { openCatalogDatabase } from '../db/catalog-db.js';
+import type { DatabaseHandle } from '../db/handle.js';
 import type { Database } from '../db/sqlite.js';
 import { waitForRedis } from '../redis.js';
 
@@ -41,7 +42,7 @@ export interface StartOptions {
   /** Call `health.markStarted()` once listening, as `server.ts` does. @default true */
   started?: boolean;
   /** A database shared with another instance (as a real database server would be); not closed by `close()`. */
-  db?: Database;
+  db?: Database | DatabaseHandle;
 }
 
 /** Seeds a catalog, creates the app and listens on a free loopback port. */
