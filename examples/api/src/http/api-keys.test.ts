@@ -88,8 +88,9 @@ describe('the app with API_KEYS and RATE_LIMIT_WINDOW', () => {
 
   it('limits a key and the anonymous IP separately; unknown keys are 401 and use up the IP quota', async () => {
     running = await startApi({ config: { rateLimit: 2, rateLimitWindow: 3600, apiKeys: [KEY] }, now: testClock() });
+    const { url } = running;
     const get = (key?: string) => {
-      const req = request(running?.url).get('/categories');
+      const req = request(url).get('/categories');
       return key === undefined ? req : req.set('X-Api-Key', key);
     };
     const keyed = [await get(KEY), await get(KEY), await get(KEY)];

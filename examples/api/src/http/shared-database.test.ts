@@ -18,11 +18,12 @@ describe('two instances on one DATABASE_FILE', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'expresskit-api-shared-'));
     const file = path.join(dir, 'catalog.sqlite');
-    handles = await Promise.all([
+    const [first, second] = await Promise.all([
       openCatalogDatabaseFile(file, { products: 400 }),
       openCatalogDatabaseFile(file, { products: 400 }),
     ]);
-    [a, b] = await Promise.all(handles.map((db) => startApi({ db })));
+    handles = [first, second];
+    [a, b] = await Promise.all([startApi({ db: first }), startApi({ db: second })]);
   });
   afterEach(() => {
     expect(a.logged).toEqual([]);
