@@ -69,7 +69,7 @@ export function createApp({ db, config, redis, now = Date.now, logger = console 
     },
   });
 
-  const loadShedding = underPressure({ maxEventLoopDelay: '1s' });
+  const loadShedding = underPressure({ maxEventLoopDelay: config.maxEventLoopDelay }); // MAX_EVENT_LOOP_DELAY
 
   const app = express();
   app.disable('x-powered-by');

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       shutdownDelay: 0,
       shutdownTimeout: 25_000,
       trustProxy: false,
+      maxEventLoopDelay: 1_000,
     });
   });
 
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
         SHUTDOWN_DELAY: '3s',
         SHUTDOWN_TIMEOUT: '20000',
         TRUST_PROXY: '1',
+        MAX_EVENT_LOOP_DELAY: '5s',
       }),
     ).toEqual({
       port: 8080,
@@ -51,7 +53,12 @@ describe('loadConfig', () => {
       shutdownDelay: 3_000,
       shutdownTimeout: 20_000,
       trustProxy: 1,
+      maxEventLoopDelay: 5_000,
     });
+  });
+
+  it('turns load shedding off with MAX_EVENT_LOOP_DELAY=off', () => {
+    expect(loadConfig({ MAX_EVENT_LOOP_DELAY: 'off' }).maxEventLoopDelay).toBe(false);
   });
 
   it('waits 5 s after SIGTERM by default only under Kubernetes (KUBERNETES_SERVICE_HOST set)', () => {
@@ -156,6 +163,14 @@ describe('loadConfig', () => {
     [
       { SHUTDOWN_DELAY: '5s', SHUTDOWN_TIMEOUT: '5s' },
       'SHUTDOWN_TIMEOUT (5000 ms) must be longer than SHUTDOWN_DELAY (5000 ms)',
+    ],
+    [
+      { MAX_EVENT_LOOP_DELAY: '5ms' },
+      'MAX_EVENT_LOOP_DELAY must be a duration from 10 ms to 60 s (250ms, 5s), got "5ms"',
+    ],
+    [
+      { MAX_EVENT_LOOP_DELAY: 'never' },
+      'MAX_EVENT_LOOP_DELAY must be a duration from 10 ms to 60 s (250ms, 5s), got "never"',
     ],
     [{ SHUTDOWN_TIMEOUT: '0' }, 'SHUTDOWN_TIMEOUT must be a duration from 1 ms to 600 s (250ms, 5s), got "0"'],
     ...['true', '10.0.0.0/33', 'loopback,localhost', '1.2.3'].map((value): [Record<string, string>, string] => [

@@ -60,6 +60,11 @@ export interface Config {
    * forge the header. @default false (the socket address)
    */
   readonly trustProxy: false | number | readonly string[];
+  /**
+   * Load shedding (`MAX_EVENT_LOOP_DELAY`): while the event loop lags more than this many ms,
+   * API requests get a 503 (probes never do); `off` disables it. 10 ms to 60 s. @default 1000
+   */
+  readonly maxEventLoopDelay: number | false;
 }
 
 /** One Redis Cluster start node. */
@@ -94,6 +99,10 @@ export function loadConfig(env: Env): Config {
     redisTimeout: durationVar(env, 'REDIS_TIMEOUT', 250, { min: 1, max: 10_000 }),
     ...shutdownVars(env),
     trustProxy: trustProxyVar(env),
+    maxEventLoopDelay:
+      optionalVar(env, 'MAX_EVENT_LOOP_DELAY') === 'off'
+        ? false
+        : durationVar(env, 'MAX_EVENT_LOOP_DELAY', 1_000, { min: 10, max: 60_000 }),
   };
 }
 
