@@ -1,0 +1,103 @@
+import { metricValue } from './redis-backends.js';
+
+/** A response as the scenarios look at it: status, the headers they assert on, the parsed body. */
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+  /** `Date.now()` when the body was read. */
+  at: number;
+}
+
+/** One request with `fetch` (keep-alive pool), the body read and parsed when it is JSON. */
+export async function send(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  const json = /json/.test(res.headers.get('content-type') ?? '');
+  return { status: res.status, headers: res.headers, body: json && text ? JSON.parse(text) : text, at: Date.now() };
+}
+
+/** What one probe client got from each instance: allowed (2xx), limited (429) and anything else. */
+export interface QuotaProbe {
+  allowed: Record<string, number>;
+  limited: Record<string, number>;
+  other: number[];
+  /** Every `RateLimit-Policy` value seen (one, when every answer was decided by the limiter). */
+  policies: string[];
+  /** Distinct 429 `type`s (quota-exceeded for a limiter decision). */
+  limitedTypes: string[];
+}
+
+/**
+ * One client (`X-Forwarded-For: clientIp`) sends `count` requests one after the other, round robin
+ * over `instances`, and counts how each was answered.
+ */
+export async function probeQuota(
+  instances: ReadonlyArray<{ name: string; url: string }>,
+  clientIp: string,
+  count: number,
+): Promise<QuotaProbe> {
+  const probe: QuotaProbe = { allowed: {}, limited: {}, other: [], policies: [], limitedTypes: [] };
+  for (let i = 0; i < count; i++) {
+    const instance = instances[i % instances.length] as { name: string; url: string };
+    const answer = await send(`${instance.url}/categories`, { headers: { 'X-Forwarded-For': clientIp } });
+    const bucket = answer.status === 200 ? probe.allowed : answer.status === 429 ? probe.limited : undefined;
+    if (bucket) bucket[instance.name] = (bucket[instance.name] ?? 0) + 1;
+    else probe.other.push(answer.status);
+    const policy = answer.headers.get('ratelimit-policy') ?? '(none)';
+    if (!probe.policies.includes(policy)) probe.policies.push(policy);
+    const type = answer.status === 429 ? String((answer.body as { type?: unknown }).type) : undefined;
+    if (type !== undefined && !probe.limitedTypes.includes(type)) probe.limitedTypes.push(type);
+  }
+  return probe;
+}
+
+/**
+ * `probeQuota` with Redis up, repeated with a fresh client (up to `attempts` times) while a store
+ * call of either instance failed meanwhile: with `onStoreError: 'fallback'` a call that took longer
+ * than REDIS_TIMEOUT (an event-loop stall on a loaded machine) is decided by the local fallback, so
+ * the shared count is exact only for a probe during which no store call failed.
+ */
+export async function probeSharedQuota(
+  instances: ReadonlyArray<{ name: string; url: string }>,
+  clientIp: (attempt: number) => string,
+  count: number,
+  attempts = 3,
+): Promise<{ probe: QuotaProbe; attempts: number; storeErrors: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await storeErrors(instances);
+    const probe = await probeQuota(instances, clientIp(attempt), count);
+    const errors = (await storeErrors(instances)) - before;
+    if (errors === 0 || attempt === attempts) return { probe, attempts: attempt, storeErrors: errors };
+  }
+}
+
+async function storeErrors(instances: ReadonlyArray<{ url: string }>): Promise<number> {
+  const expositions = await Promise.all(instances.map((instance) => send(`${instance.url}/metrics`)));
+  return expositions.reduce(
+    (total, answer) => total + metricValue(String(answer.body), 'expresskit_rate_limit_store_errors_total', {}),
+    0,
+  );
+}
+
+/** What an instance says about its Redis-backed parts right now. */
+export interface InstanceState {
+  /** `/health/ready`: HTTP status and `status` member. */
+  ready: string;
+  /** `expresskit_rate_limit_store_degraded` summed over its series: 1 while the limiter uses its fallback. */
+  degraded: number;
+  /** `expresskit_cache_invalidations_total{source="remote"}`: bus messages applied, and L1 flushes on (re)subscribe. */
+  remoteInvalidations: number;
+}
+
+export async function instanceState(url: string): Promise<InstanceState> {
+  const [ready, metrics] = await Promise.all([send(`${url}/health/ready`), send(`${url}/metrics`)]);
+  const exposition = String(metrics.body);
+  return {
+    ready: `${ready.status} ${(ready.body as { status?: string }).status}`,
+    degraded: metricValue(exposition, 'expresskit_rate_limit_store_degraded', {}),
+    remoteInvalidations: metricValue(exposition, 'expresskit_cache_invalidations_total', { source: 'remote' }),
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
