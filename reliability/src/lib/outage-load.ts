@@ -31,7 +31,11 @@ interface Context {
  * 429 in a scenario comes from its probe clients. Reads: single products (skewed to a hot set),
  * `?fields=` selections, first pages of categories × sorts, 50-item pages and `/categories`.
  */
-export function readMix(seed: number, onResponse: (response: LoadResponse) => void): Request[] {
+export function readMix(
+  seed: number,
+  onResponse: (response: LoadResponse) => void,
+  onSend: () => void = () => {},
+): Request[] {
   let state = seed >>> 0;
   const random = (): number => {
     // mulberry32: deterministic, so two runs send the same sequence.
@@ -66,6 +70,7 @@ export function readMix(seed: number, onResponse: (response: LoadResponse) => vo
         request.headers = { 'x-forwarded-for': nextClient(), 'accept-encoding': 'gzip' };
         context.path = request.path;
         context.sentAt = performance.now();
+        onSend();
         return request;
       },
       onResponse: (status, body, context: Context, headers) => {
