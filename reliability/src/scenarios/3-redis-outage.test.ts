@@ -110,7 +110,14 @@ describeRedis('3. Redis killed under load', () => {
     // Warm up, then a steady period with Redis up: the quota is shared by the two instances.
     await sleep(4_000);
     const steadyFrom = Date.now();
-    const statesBefore = await Promise.all([a, b].map((app) => instanceState(app.url)));
+    // Redis up: readiness passes and the limiter uses Redis. A PING slower than REDIS_TIMEOUT (event-
+    // loop lag on a loaded machine) makes one readiness run `warn`, so poll for up to 5 s.
+    let statesBefore: InstanceState[] = [];
+    for (let poll = 0; poll < 50; poll++) {
+      statesBefore = await Promise.all([a, b].map((app) => instanceState(app.url)));
+      if (statesBefore.every((s) => s.ready === '200 pass' && s.degraded === 0)) break;
+      await sleep(100);
+    }
     const shared = await probeSharedQuota([a, b], (n) => `192.0.2.${10 + n}`, PROBE);
     await sleep(Math.max(0, 5_000 - (Date.now() - steadyFrom)));
 
