@@ -48,3 +48,16 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
 }
+
+/**
+ * `/health/ready`'s status once it is `pass` (the app reuses check results for 1 s, and a cold
+ * process's first Redis PING can outlast its timeout on a loaded machine), or the last one after 20 s.
+ */
+export async function readyStatus(url: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { status } = (await (await fetch(`${url}/health/ready`)).json()) as { status: string };
+    if (status === 'pass' || Date.now() > deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describeRedis } from '@expresskit/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type AppProcess, startAppProcess, stopAllApps } from '../lib/app-process.js';
-import { metricValue, type RedisBackend, redisBackends } from '../lib/redis-backends.js';
+import { metricValue, type RedisBackend, readyStatus, redisBackends } from '../lib/redis-backends.js';
 import { recordCase } from '../lib/results.js';
 
 /** The quota: 50 requests per hour, so GCRA gives one back only every 72 s (see the .md). */
@@ -28,11 +31,15 @@ interface Answer {
 describeRedis.each(redisBackends)('1. shared limits: 3 app processes on $label', ({ label, start }) => {
   let backend: RedisBackend;
   let apps: AppProcess[] = [];
+  let dir: string | undefined;
 
   beforeAll(async () => {
     backend = await start();
+    dir = mkdtempSync(path.join(tmpdir(), 'expresskit-scenario-1-'));
     const env = {
       ...backend.env,
+      // One catalog for the three, as a deployment shares its database (and one seed instead of three).
+      DATABASE_FILE: path.join(dir, 'catalog.sqlite'),
       RATE_LIMIT: String(LIMIT),
       RATE_LIMIT_WINDOW: '1h',
       API_KEYS: `${API_KEY},${WARMUP_KEY}`,
@@ -45,14 +52,14 @@ describeRedis.each(redisBackends)('1. shared limits: 3 app processes on $label',
   afterAll(async () => {
     await stopAllApps();
     await backend?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it(`allows exactly ${LIMIT} of ${SENT} concurrent requests with one API key across the three`, async () => {
     // Every instance is up, its Redis check passes, and it has served a few limited requests (with
     // another key: its own quota) so that the burst meets warm processes with the Lua script loaded.
     for (const app of apps) {
-      const ready = await fetch(`${app.url}/health/ready`);
-      expect(await ready.json()).toEqual({ status: 'pass' });
+      expect(await readyStatus(app.url)).toBe('pass');
       for (let i = 0; i < 3; i++) {
         const warm = await fetch(`${app.url}/categories`, { headers: { 'X-Api-Key': WARMUP_KEY } });
         expect(warm.status).toBe(200);
