@@ -52,6 +52,13 @@ describe('openSharedDatabase', () => {
     expect(readdirSync(dir)).toEqual(['catalog.sqlite']); // no lock or temporary file left behind
   });
 
+  it('refuses a file in a directory that does not exist, naming it', async () => {
+    const missing = path.join(dir, 'nope', 'catalog.sqlite');
+    await expect(openSharedDatabase({ path: missing, create: () => {} })).rejects.toThrow(
+      `${missing}: the directory ${path.join(dir, 'nope')} does not exist`,
+    );
+  });
+
   it('two handles on one file see each other’s writes on their next read', async () => {
     const a = await open();
     const b = await open();

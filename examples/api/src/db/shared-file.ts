@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type BigIntStats,
   closeSync,
+  existsSync,
   fstatSync,
   openSync,
   readFileSync,
@@ -9,6 +10,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { dirname } from 'node:path';
 import { acquireFileLock, type FileLockOptions } from './file-lock.js';
 import type { DatabaseHandle } from './handle.js';
 import { type Database, sqlEngine } from './sqlite.js';
@@ -54,6 +56,9 @@ function statVersion(path: string): Version | undefined {
  * catalog of a few MB, not for a production database (use a database server there).
  */
 export async function openSharedDatabase(options: SharedDatabaseOptions): Promise<DatabaseHandle> {
+  if (!existsSync(dirname(options.path))) {
+    throw new Error(`${options.path}: the directory ${dirname(options.path)} does not exist`);
+  }
   const SQL = await sqlEngine();
   const token = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const lockPath = `${options.path}.lock`;
