@@ -21,6 +21,11 @@ export function publish(event: CacheEvent): void {
   if (cacheChannel.hasSubscribers) cacheChannel.publish(event);
 }
 
+/** Whether anyone listens on `expresskit:cache` (hot paths build no event otherwise). */
+export function publishing(): boolean {
+  return cacheChannel.hasSubscribers;
+}
+
 /**
  * The route template of the request (`/orgs/:org/products/:id`) for event labels, or `undefined`
  * outside a matched route. The mount part comes from the concrete `req.baseUrl` with every segment

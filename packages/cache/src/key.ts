@@ -46,6 +46,48 @@ export function baseKey(method: string, url: string, policy: QueryKeyPolicy = {}
   return origin === undefined ? target : `${target} ${origin}`;
 }
 
+/** How many URLs `RequestKeys` remembers before it starts over. */
+const REMEMBERED_URLS = 1000;
+
+/**
+ * `baseKey` of GET/HEAD requests for one query policy, remembered: the canonical target per URL
+ * (bounded), and the last target + origin joined.
+ */
+export class RequestKeys {
+  readonly #policy: QueryKeyPolicy;
+  readonly #targets = new Map<string, string>();
+  #lastTarget = '';
+  #lastOrigin: string | undefined;
+  #lastKey = '';
+
+  constructor(policy: QueryKeyPolicy) {
+    this.#policy = policy;
+  }
+
+  /** `baseKey('GET', url, policy)`. */
+  target(url: string): string {
+    let target = this.#targets.get(url);
+    if (target === undefined) {
+      if (this.#targets.size >= REMEMBERED_URLS) this.#targets.clear();
+      target = baseKey('GET', url, this.#policy);
+      this.#targets.set(url, target);
+    }
+    return target;
+  }
+
+  /** `baseKey('GET', url, policy, origin)`. */
+  key(url: string, origin: string | undefined): string {
+    const target = this.target(url);
+    if (origin === undefined) return target;
+    if (target !== this.#lastTarget || origin !== this.#lastOrigin) {
+      this.#lastTarget = target;
+      this.#lastOrigin = origin;
+      this.#lastKey = `${target} ${origin}`;
+    }
+    return this.#lastKey;
+  }
+}
+
 /**
  * The effective origin of a request for the key: `protocol://hostname`, lower-cased. Bytes outside
  * host syntax are percent-encoded, so the key never holds a space.

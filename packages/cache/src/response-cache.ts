@@ -1,23 +1,17 @@
 /** The Express adapter: `responseCache(options)` wires the pure pieces, the stores and the bus. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { buildEntry, pointerEntry } from './build-entry.js';
+import type { CacheRequest, Lookup } from './cache-request.js';
 import { type CaptureResult, capture } from './capture.js';
-import type { ConditionalRequestHeaders } from './conditional.js';
 import type { CacheEntry } from './entry.js';
 
 export type { InvalidateSelector } from './invalidation.js';
 
 import { ageSeconds, entryState, ttlSeconds, usableOnError } from './freshness.js';
-import {
-  type InvalidateSelector,
-  invalidateBeforeEnd,
-  pathTag,
-  publish,
-  routeOf,
-  toInvalidation,
-} from './invalidation.js';
+import { CacheFront } from './front.js';
+import { type InvalidateSelector, pathTag, publish, routeOf, toInvalidation } from './invalidation.js';
 import { InvalidationLog } from './invalidation-log.js';
-import { baseKey, keyTag, splitUrl, variantKey } from './key.js';
+import { keyTag, RequestKeys, splitUrl, variantKey } from './key.js';
 import {
   type ResolvedRoute,
   type ResponseCacheOptions,
@@ -25,11 +19,9 @@ import {
   resolveRoute,
   resolveShared,
 } from './options.js';
-import { requestOrigin } from './request-origin.js';
-import { BackgroundRefresh, isRevalidation } from './revalidate.js';
+import { BackgroundRefresh } from './revalidate.js';
 import { type CacheOutcome, sendNotModified, serveEntry } from './serve.js';
 import { Singleflight } from './singleflight.js';
-import { requestBypass } from './storable.js';
 import { memoryStore } from './stores/memory.js';
 import { isRedisStore } from './stores/redis.js';
 import { cacheBus, TieredCache } from './tiered.js';
@@ -57,9 +49,15 @@ interface Outcome {
 /** A background refresh that has not come back within this time may be started again. */
 const REFRESH_GRACE_MS = 30_000;
 
-const CONDITIONAL = ['if-match', 'if-none-match', 'if-modified-since', 'if-unmodified-since'] as const;
-const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const tagsOf = new WeakMap<Response, string[]>();
+
+/** `res.cacheTags(...tags)`: one function for every response, the tags in `tagsOf`. */
+function addCacheTags(this: Response, ...added: string[]): Response {
+  const tags = tagsOf.get(this);
+  if (tags === undefined) tagsOf.set(this, added);
+  else tags.push(...added);
+  return this;
+}
 
 /** A response cache for GET/HEAD (see the README for the rules it follows). */
 export function responseCache(options: ResponseCacheOptions = {}): ResponseCache {
@@ -87,9 +85,19 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
     log.record(invalidation);
     await tiered.invalidate(invalidation, false);
   };
+  const front = new CacheFront({
+    tiered,
+    now,
+    name,
+    compress,
+    onError: (problem, req, res) => onError(problem, req as Request, res as Response),
+    invalidate,
+    active,
+  });
 
-  const middleware = (route: ResolvedRoute): RequestHandler =>
-    function responseCacheMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const middleware = (route: ResolvedRoute): RequestHandler => {
+    const keys = new RequestKeys(route.query);
+    return function responseCacheMiddleware(req: Request, res: Response, next: NextFunction): void {
       // This cache already handles the request further up (`app.use(cache)` and `cache.with()` on
       // the route): the outer one stays in charge, with this route's options for what it stores.
       const outer = active.get(req);
@@ -98,87 +106,77 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
         next();
         return;
       }
-      let forwarded = false;
-      const forward: NextFunction = (error?: unknown) => {
-        forwarded = true;
-        next(error);
-      };
-      handle(route, req, res, forward).catch((error: unknown) => {
-        const err = error instanceof Error ? error : new Error(String(error));
-        publish({ type: 'error', route: routeOf(req), operation: 'middleware', error: err });
-        // Before the handler ran, Express's error handling takes over; after, the response is ours to end.
-        if (!forwarded) next(err);
-        else if (!res.writableEnded) res.destroy();
-      });
+      res.cacheTags = addCacheTags as Response['cacheTags'];
+      let found: Lookup | undefined;
+      let request: CacheRequest | undefined;
+      try {
+        request = front.classify(route, keys, req, res);
+        // A fresh L1 entry whose variant is at hand is sent at once: no promise, no await.
+        if (request !== undefined) found = front.fromMemory(req, res, request);
+      } catch (error) {
+        fail(req, res, next, error, false);
+        return;
+      }
+      if (request === undefined) next();
+      else if (found !== undefined) {
+        let forwarded = false;
+        const forward: NextFunction = (error?: unknown) => {
+          forwarded = true;
+          next(error);
+        };
+        handle(route, keys, req, res, forward, request, found).catch((error: unknown) =>
+          fail(req, res, next, error, forwarded),
+        );
+      }
     };
+  };
 
   const setStatusHeaders = (res: Response, outcome: CacheOutcome, status: string): void => {
     res.setHeader('x-cache', outcome);
     res.setHeader('cache-status', `${name}; ${status}`);
   };
 
-  async function handle(route: ResolvedRoute, req: Request, res: Response, next: NextFunction): Promise<void> {
+  function fail(req: Request, res: Response, next: NextFunction, error: unknown, forwarded: boolean): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    publish({ type: 'error', route: routeOf(req), operation: 'middleware', error: err });
+    // Before the handler ran, Express's error handling takes over; after, the response is ours to end.
+    if (!forwarded) next(err);
+    else if (!res.writableEnded) res.destroy();
+  }
+
+  async function handle(
+    route: ResolvedRoute,
+    keys: RequestKeys,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    request: CacheRequest,
+    found: Lookup,
+  ): Promise<void> {
     const mounted = { route };
     active.set(req, mounted);
-    const tags: string[] = [];
-    tagsOf.set(res, tags);
-    res.cacheTags = (...added: string[]) => {
-      tags.push(...added);
-      return res;
-    };
-    const method = req.method.toUpperCase();
-    const path = splitUrl(req.originalUrl).path;
-    if (UNSAFE.has(method)) {
-      if (route.invalidateOnUnsafe) invalidateBeforeEnd(req, res, path, invalidate);
-      bypass(req, res, 'method');
-      next();
-      return;
-    }
-    if (method !== 'GET' && method !== 'HEAD') {
-      next();
-      return;
-    }
-    const revalidation = isRevalidation(req);
-    const reason =
-      requestBypass(
-        { method, authorization: req.headers.authorization !== undefined, range: req.headers.range !== undefined },
-        route.shareAuthorized,
-      ) ?? (route.skip?.(req) ? 'skip' : undefined);
-    if (reason) {
-      bypass(req, res, reason);
-      next();
-      return;
-    }
-    const origin = route.key || !route.host ? undefined : requestOrigin(req);
-    const base = route.key ? route.key(req) : baseKey(method, req.originalUrl, route.query, origin);
-    const conditional: ConditionalRequestHeaders = {};
-    for (const header of CONDITIONAL) {
-      conditional[header] = req.headers[header];
-      delete req.headers[header];
-    }
+    tagsOf.delete(res);
+    const { method, base, origin, conditional, revalidation } = request;
     const before = res.getHeaders();
-    const serve = (entry: CacheEntry, outcome: CacheOutcome, status: string, age: boolean): Promise<void> =>
-      serveEntry(req, res, entry, {
-        method,
-        outcome,
-        cacheStatus: `${name}; ${status}`,
-        age: age ? ageSeconds(entry, now()) : undefined,
-        encodings: compress.encodings,
-        threshold: compress.threshold,
-        conditional,
-        before,
-        onError: (problem) => onError(problem, req, res),
-      });
+    const serve = async (entry: CacheEntry, outcome: CacheOutcome, status: string, age: boolean): Promise<void> => {
+      const ageValue = age ? ageSeconds(entry, now()) : undefined;
+      const sending = serveEntry(
+        req,
+        res,
+        entry,
+        front.serveWith(request, outcome, `${name}; ${status}`, ageValue, before),
+      );
+      if (sending !== undefined) await sending;
+    };
 
-    let entry: CacheEntry | undefined;
-    let key = base;
-    if (!revalidation) {
-      entry = await tiered.get(base, routeOf(req));
+    let { key, entry } = found;
+    if (found.stage === 'all' || found.stage === 'shared') {
+      entry = await (found.stage === 'all' ? tiered.get(base, routeOf(req)) : tiered.shared(base, routeOf(req)));
       if (entry?.vary) {
         key = variantKey(base, entry.vary, req.headers);
         entry = await tiered.get(key, routeOf(req));
       }
-    }
+    } else if (found.stage === 'variant') entry = await tiered.shared(key, routeOf(req));
     const state = entry ? entryState(entry, now()) : 'expired';
     if (entry && state === 'fresh') {
       publish({ type: 'hit', route: routeOf(req) });
@@ -212,8 +210,8 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       if (result.kind !== 'complete') return { result, entry: undefined, vary: [], stored: false };
       // The innermost mount of this cache on the request's path decides what is stored.
       const storing = mounted.route;
-      const allTags = [...storing.tags(req), ...(tagsOf.get(res) ?? []), pathTag(path)];
-      if (origin !== undefined) allTags.push(keyTag(baseKey(method, req.originalUrl, route.query)));
+      const allTags = [...storing.tags(req), ...(tagsOf.get(res) ?? []), pathTag(splitUrl(req.originalUrl).path)];
+      if (origin !== undefined) allTags.push(keyTag(keys.target(req.originalUrl)));
       const built = buildEntry(result.response, before, [...new Set(allTags)], storing, now());
       if ('reason' in built) {
         if (!(result.response.status >= 500 && fallback)) {
@@ -274,12 +272,6 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
       publish({ type: 'stale', route: routeOf(req), reason: 'stale-if-error' });
       await serve(fallback, 'STALE', `fwd=stale; fwd-status=${status}; detail=stale-if-error`, true);
     }
-  }
-
-  function bypass(req: Request, res: Response, reason: string): void {
-    publish({ type: 'bypass', route: routeOf(req), reason });
-    res.setHeader('x-cache', 'BYPASS');
-    res.setHeader('cache-status', `${name}; fwd=${reason === 'method' ? 'method' : 'bypass'}; detail=${reason}`);
   }
 
   const handler = middleware(defaults) as ResponseCache;

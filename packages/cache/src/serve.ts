@@ -28,9 +28,12 @@ export interface ServeOptions {
   /** The request's conditional headers (removed from `req.headers` while the handler ran). */
   readonly conditional: ConditionalRequestHeaders;
   /** Sends the 412 problem of a failed `If-Match` / `If-Unmodified-Since` on a cached GET. */
-  readonly onError: (problem: ProblemError) => void;
-  /** Headers set before the cache ran; everything else on `res` is replaced by the entry's. */
-  readonly before: OutgoingHttpHeaders;
+  readonly onError: (problem: ProblemError, req: IncomingMessage, res: ServerResponse) => void;
+  /**
+   * Headers set before the cache ran; everything else on `res` is replaced by the entry's.
+   * `undefined` when nothing touched `res`'s headers since the cache ran (a HIT served at once).
+   */
+  readonly before: OutgoingHttpHeaders | undefined;
 }
 
 /**
@@ -112,48 +115,63 @@ function unconditional(headers: ConditionalRequestHeaders): boolean {
   );
 }
 
-/** Picks the variant of `entry` for this request (compressing it once if needed). */
-export function selectVariant(req: IncomingMessage, entry: CacheEntry, options: ServeOptions): Promise<Variant> {
-  return variantOf(entry, encodingFor(req, entry, options));
-}
+/** The last `Accept-Encoding` negotiated, per list of offered encodings (browsers send a few values). */
+const negotiated = new WeakMap<readonly Encoding[], { accept: string | undefined; encoding: Encoding | 'identity' }>();
 
-function encodingFor(req: IncomingMessage, entry: CacheEntry, options: ServeOptions): Encoding | 'identity' {
-  if (!options.encodings || !canCompress(entry, options.threshold)) return 'identity';
-  const accept = req.headers['accept-encoding'];
-  return negotiateEncoding(typeof accept === 'string' ? accept : undefined, options.encodings);
+function encodingFor(req: IncomingMessage, compressible: boolean, options: ServeOptions): Encoding | 'identity' {
+  const offered = options.encodings;
+  if (!compressible || !offered) return 'identity';
+  const header = req.headers['accept-encoding'];
+  const accept = typeof header === 'string' ? header : undefined;
+  const last = negotiated.get(offered);
+  if (last !== undefined && last.accept === accept) return last.encoding;
+  const encoding = negotiateEncoding(accept, offered);
+  negotiated.set(offered, { accept, encoding });
+  return encoding;
 }
-
-const DONE: Promise<void> = Promise.resolve();
 
 /**
- * Sends `entry` on `res` (whose own methods must be in place), answering 304 when the request's
- * validators match. Synchronous when the variant is at hand (identity, or a compressed variant made
- * before): the returned promise is then already settled.
+ * Sends `entry` on `res` (whose own methods must be in place) when its variant for this request is
+ * at hand (identity, or a compressed variant made before), answering 304 when the request's
+ * validators match; returns `false` without touching `res` when the variant must be made first
+ * (then call `serveEntry`).
  */
+export function sendReady(
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: CacheEntry,
+  options: ServeOptions,
+): boolean {
+  const compressible = options.encodings !== undefined && canCompress(entry, options.threshold);
+  const variant = readyVariant(entry, encodingFor(req, compressible, options));
+  if (variant === undefined) return false;
+  send(req, res, entry, variant, compressible, options);
+  return true;
+}
+
+/** `sendReady`, or the same once the variant is made. */
 export function serveEntry(
   req: IncomingMessage,
   res: ServerResponse,
   entry: CacheEntry,
   options: ServeOptions,
-): Promise<void> {
+): Promise<void> | undefined {
+  if (sendReady(req, res, entry, options)) return undefined;
   const compressible = options.encodings !== undefined && canCompress(entry, options.threshold);
-  const encoding = compressible ? encodingFor(req, entry, options) : 'identity';
-  const variant = readyVariant(entry, encoding);
-  if (variant !== undefined) {
-    send(res, entry, variant, compressible, options);
-    return DONE;
-  }
-  return variantOf(entry, encoding).then((made) => send(res, entry, made, compressible, options));
+  return variantOf(entry, encodingFor(req, compressible, options)).then((made) =>
+    send(req, res, entry, made, compressible, options),
+  );
 }
 
 function send(
+  req: IncomingMessage,
   res: ServerResponse,
   entry: CacheEntry,
   variant: Variant,
   compressible: boolean,
   options: ServeOptions,
 ): void {
-  resetHeaders(res, options.before);
+  if (options.before !== undefined) resetHeaders(res, options.before);
   const ready = prepare(entry, variant, compressible);
   const method = options.method;
   let precondition: PreconditionResult = 'proceed';
@@ -174,6 +192,8 @@ function send(
         title: 'Precondition Failed',
         detail: "The request's If-Match / If-Unmodified-Since does not match the current representation",
       }),
+      req,
+      res,
     );
     return;
   }

@@ -5,7 +5,11 @@ import { retention } from './freshness.js';
 import { publish } from './invalidation.js';
 import type { InvalidationLog } from './invalidation-log.js';
 import type { CacheStore } from './store.js';
+import { syncRead } from './stores/memory.js';
 import type { RedisCacheStore } from './stores/redis.js';
+
+/** What `TieredCache.peek` returns when L1 cannot be read synchronously (a custom `memory` store). */
+export const UNKNOWN: unique symbol = Symbol('unknown');
 
 export interface TieredOptions {
   readonly l1: CacheStore;
@@ -29,11 +33,18 @@ const toError = (error: unknown): Error => (error instanceof Error ? error : new
 
 export class TieredCache {
   readonly #options: TieredOptions;
+  readonly #peek: ((key: string) => CacheEntry | undefined) | undefined;
   bus: InvalidationBus | undefined;
   #down = false;
 
   constructor(options: TieredOptions) {
     this.#options = options;
+    this.#peek = syncRead(options.l1);
+  }
+
+  /** The L1 entry at `key` without waiting (a `memoryStore` L1), or `UNKNOWN` when L1 is async. */
+  peek(key: string): CacheEntry | undefined | typeof UNKNOWN {
+    return this.#peek === undefined ? UNKNOWN : this.#peek(key);
   }
 
   /** Runs an L2 operation; `undefined` when there is no L2, it is down, failed or timed out. */
@@ -58,9 +69,14 @@ export class TieredCache {
   }
 
   async get(key: string, route?: string): Promise<CacheEntry | undefined> {
-    const { l1, now } = this.#options;
-    const local = await l1.get(key);
+    const local = await this.#options.l1.get(key);
     if (local) return local;
+    return this.shared(key, route);
+  }
+
+  /** The L2 entry at `key` (copied into L1 for the rest of its retention), after an L1 miss. */
+  async shared(key: string, route?: string): Promise<CacheEntry | undefined> {
+    const { l1, now } = this.#options;
     const shared = await this.#l2('l2-get', (store) => store.get(key), route);
     if (shared) {
       const left = shared.storedAt + retention(shared) - now();

@@ -11,6 +11,17 @@ export interface MemoryStoreOptions {
   maxBytes?: number;
 }
 
+/** The synchronous read of each store `memoryStore()` made (for the response cache's L1 HIT path). */
+const syncReads = new WeakMap<CacheStore, (key: string) => CacheEntry | undefined>();
+
+/**
+ * `store.get` without the promise, when `store` was made by `memoryStore()`; `undefined` for any
+ * other store (which is then only read through its `get`).
+ */
+export function syncRead(store: CacheStore): ((key: string) => CacheEntry | undefined) | undefined {
+  return syncReads.get(store);
+}
+
 /** A process-local, byte-bounded LRU store (`lru-cache`); tags are indexed, so invalidation is exact. */
 export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
@@ -31,7 +42,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
     dispose: (entry, key) => unindex(key, entry),
   });
 
-  return {
+  const store: CacheStore = {
     name: 'memory',
     async get(key) {
       return lru.get(key);
@@ -76,4 +87,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): CacheStore {
       byTag.clear();
     },
   };
+  syncReads.set(store, (key) => lru.get(key));
+  return store;
 }
