@@ -16,7 +16,7 @@ const MARGIN = 16 * MB;
 /**
  * How much higher the RSS may peak while the second half of the keys is sent than while the first
  * half was: once the store is full, more keys must not need more memory. Without a bound the
- * second half would add 500,000 × ~330 B ≈ 160 MB (rate limiter) and 50,000 × ~2.5 KB ≈ 120 MB
+ * second half would add 500,000 × ~330 B ≈ 160 MB (rate limiter) and 50,000 × ~5 KB ≈ 250 MB
  * (cache) of live memory, plus V8's headroom on top.
  */
 const PLATEAU_SLACK = 48 * MB;
