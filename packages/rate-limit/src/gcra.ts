@@ -80,17 +80,21 @@ export function gcra(
   const next = base + cost * intervalUs;
   const allowAt = next - toleranceUs;
   const conform = allowAt <= now;
-  const remaining = (debt: number): number => Math.max(0, Math.floor((toleranceUs - debt) / intervalUs));
   return {
     conform,
-    remainingBefore: remaining(base - now),
+    remainingBefore: units(toleranceUs, base - now, intervalUs),
     resetBefore: base - now,
-    remainingAfter: remaining(next - now),
+    remainingAfter: units(toleranceUs, next - now, intervalUs),
     resetAfter: next - now,
     retryUs: conform ? 0 : cost * intervalUs > toleranceUs ? -1 : allowAt - now,
     next,
     ttlUs: next - now,
   };
+}
+
+/** GCRA: the whole units left in the tolerance after a debt of `debt` µs. */
+function units(toleranceUs: number, debt: number, intervalUs: number): number {
+  return Math.max(0, Math.floor((toleranceUs - debt) / intervalUs));
 }
 
 /**
@@ -145,21 +149,32 @@ export function decide(
   cost: number,
   operation: Operation,
 ): { decision: Decision; writes: readonly (Write | undefined)[] } {
-  const steps = policies.map((policy, i) => step(policy, stored[i], now, cost));
-  const allowed = steps.every((s) => s.conform);
-  const charged = operation === 'charge' || (operation === 'consume' && allowed);
-  const reportAfter = operation === 'charge' || allowed;
-  const results = steps.map(
-    (s, i): PolicyResult => ({
-      name: policies[i]?.name ?? '',
-      conform: operation === 'charge' || s.conform,
+  // One pass for the steps and the verdict, one for what to report and write: no closures, no
+  // intermediate arrays beyond the steps (this runs on every request of the memory store).
+  const n = policies.length;
+  const steps: Step[] = new Array(n);
+  let allowed = true;
+  for (let i = 0; i < n; i++) {
+    const policy = policies[i] as CompiledPolicy;
+    const s = step(policy, stored[i], now, cost);
+    steps[i] = s;
+    if (!s.conform) allowed = false;
+  }
+  const charge = operation === 'charge';
+  const charged = charge || (operation === 'consume' && allowed);
+  const reportAfter = charge || allowed;
+  const results: PolicyResult[] = new Array(n);
+  const writes: (Write | undefined)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = steps[i] as Step;
+    results[i] = {
+      name: (policies[i] as CompiledPolicy).name,
+      conform: charge || s.conform,
       remaining: reportAfter ? s.remainingAfter : s.remainingBefore,
       resetUs: reportAfter ? s.resetAfter : s.resetBefore,
-      retryUs: operation === 'charge' ? 0 : s.retryUs,
-    }),
-  );
-  return {
-    decision: { allowed: operation === 'charge' || allowed, policies: results },
-    writes: steps.map((s) => (charged ? { state: s.next, ttlUs: s.ttlUs } : undefined)),
-  };
+      retryUs: charge ? 0 : s.retryUs,
+    };
+    writes[i] = charged ? { state: s.next, ttlUs: s.ttlUs } : undefined;
+  }
+  return { decision: { allowed: charge || allowed, policies: results }, writes };
 }

@@ -5,13 +5,25 @@ import { type GuardOutcome, StoreGuard } from './guard.js';
 import { headerWriter, retryAfter } from './headers.js';
 import { ipKey, keyHasher } from './keys.js';
 import { type RateLimitInfo, type RateLimitOptions, type Resolved, resolveOptions } from './options.js';
+import { accessorServes, enter, type InfoBuilder, type RequestState } from './request-state.js';
 
 const events = channel(CHANNELS.rateLimit);
 
-/** The default key: the client IP (`req.ip` honours `trust proxy`), IPv6 grouped by prefix. */
-function clientKey(req: Request, ipv6Subnet: number): string {
-  const address = req.ip ?? req.socket.remoteAddress ?? '';
-  return ipKey(address, ipv6Subnet) ?? (address || 'unknown');
+/**
+ * The default key: the client IP (`req.ip`, read once: it honours `trust proxy`), IPv6 grouped by
+ * prefix. The last address and its key are remembered: a busy client's requests parse it once.
+ */
+function clientKeys(ipv6Subnet: number): (req: Request) => string {
+  let lastAddress: string | undefined;
+  let lastKey = '';
+  return (req) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? '';
+    if (address !== lastAddress) {
+      lastKey = ipKey(address, ipv6Subnet) ?? (address || 'unknown');
+      lastAddress = address;
+    }
+    return lastKey;
+  };
 }
 
 function invalidCost(cost: unknown): ProblemError {
@@ -49,6 +61,7 @@ function info(o: Resolved, key: string, cost: number, decision: Decision, source
 }
 
 const NONE: readonly string[] = Object.freeze([]);
+const ignore = (): void => {};
 
 /**
  * The decision event, when someone listens. It is built without a per-policy pass for the common
@@ -102,8 +115,10 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
   const writeHeaders = headerWriter(o.headers, o.policies);
   const operation: Operation = o.count === 'all' ? 'consume' : 'peek';
   const now = (): number => Date.now();
-  /** Requests this limiter has already counted (the middleware mounted twice on one path). */
-  const counted = new WeakSet<Request>();
+  /** Identifies this limiter in a request's state (the middleware mounted twice counts once). */
+  const token = {};
+  const build: InfoBuilder = (key, cost, decision, source) => info(o, key, cost, decision, source);
+  const clientKey = clientKeys(o.ipv6Subnet);
 
   const problem = (error: ProblemError, req: Request, res: Response, next: NextFunction): void => {
     if (o.onError) o.onError(error, req, res, next);
@@ -116,14 +131,22 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
       if (settled) return;
       settled = true;
       if (o.failed(req, res) !== (o.count === 'failed')) return;
-      guard.hit(key, o.policies, cost, 'charge').catch(() => {});
+      guard.hitLater(key, o.policies, cost, 'charge', ignore);
     };
     res.once('finish', settle);
     res.once('close', settle);
   };
 
   /** Answers a request from the store's outcome (synchronously: the memory store's fast path). */
-  function respond(req: Request, res: Response, next: NextFunction, key: string, cost: number, outcome: GuardOutcome) {
+  function respond(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    state: RequestState,
+    key: string,
+    cost: number,
+    outcome: GuardOutcome,
+  ) {
     if (outcome.decision === undefined) {
       if (o.onStoreError !== 'fail-closed') return next();
       const retry = String(Math.max(1, Math.ceil(o.probeIntervalMs / 1000)));
@@ -142,12 +165,17 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     }
 
     const { decision } = outcome;
-    const details = info(o, key, cost, decision, outcome.source);
-    req.rateLimit = details;
+    // `req.rateLimit` is built when read (an accessor backed by the request's state), except for
+    // requests that are not Express's (an own property then, as assigning it always did).
+    let details: RateLimitInfo | undefined;
+    if (accessorServes(req)) state.decided(build, key, cost, decision, outcome.source);
+    else req.rateLimit = details = info(o, key, cost, decision, outcome.source);
     writeHeaders?.(res, decision, now);
     publish(decision, key, hash, o.shadow);
 
     if (!decision.allowed && !o.shadow) {
+      // The object `req.rateLimit` returns, built now.
+      details ??= state.info ?? info(o, key, cost, decision, outcome.source);
       if (details.retryAfter !== undefined) res.setHeader('Retry-After', String(details.retryAfter));
       if (o.onLimit) return o.onLimit(req, res, next, details);
       const violated = details.policies.filter((p) => p.violated).map((p) => p.name);
@@ -169,44 +197,60 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     next();
   }
 
-  /** Checks key and cost and asks the store; a promise only when something on the way is asynchronous. */
-  function limit(req: Request, res: Response, next: NextFunction, key: unknown, cost: unknown): void | Promise<void> {
+  /**
+   * Checks key and cost and asks the store: answered in the same tick by the memory store, else
+   * through a callback (an error thrown while answering goes to `next`).
+   */
+  function limit(req: Request, res: Response, next: NextFunction, state: RequestState, key: unknown, cost: unknown) {
     if (typeof key !== 'string') throw new TypeError(`rateLimit: "key" must return a string, got ${typeof key}`);
     if (typeof cost !== 'number' || !Number.isSafeInteger(cost) || cost < 0)
       return problem(invalidCost(cost), req, res, next);
     const outcome = guard.hitNow(key, o.policies, cost, operation);
-    if (outcome instanceof Promise) return outcome.then((settled) => respond(req, res, next, key, cost, settled));
-    return respond(req, res, next, key, cost, outcome);
+    if (outcome !== undefined && !(outcome instanceof Error)) return respond(req, res, next, state, key, cost, outcome);
+    guard.hitLater(
+      key,
+      o.policies,
+      cost,
+      operation,
+      (settled) => {
+        try {
+          respond(req, res, next, state, key, cost, settled);
+        } catch (error) {
+          next(error);
+        }
+      },
+      outcome,
+    );
   }
 
   /** The general path: `skip` or `cost` is a function (either may return a promise). */
-  async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
+  async function handle(req: Request, res: Response, next: NextFunction, state: RequestState): Promise<void> {
     if (o.skip && (await o.skip(req))) return next();
-    const key = o.key ? await o.key(req) : clientKey(req, o.ipv6Subnet);
+    const key = o.key ? await o.key(req) : clientKey(req);
     const cost: unknown = typeof o.cost === 'number' ? o.cost : await o.cost(req);
-    return limit(req, res, next, key, cost);
+    return limit(req, res, next, state, key, cost);
   }
 
   const fixedCost = typeof o.cost === 'number' && o.skip === undefined ? o.cost : undefined;
 
   return function rateLimitMiddleware(req: Request, res: Response, next: NextFunction): void {
-    if (counted.has(req)) {
+    const state = enter(req, token);
+    if (state === undefined) {
       next();
       return;
     }
-    counted.add(req);
     if (fixedCost === undefined) {
-      handle(req, res, next).catch(next);
+      handle(req, res, next, state).catch(next);
       return;
     }
     // No skip, a fixed cost: with a synchronous key and the memory store, no promise at all.
     try {
-      const key = o.key ? o.key(req) : clientKey(req, o.ipv6Subnet);
-      const done =
-        typeof key === 'string'
-          ? limit(req, res, next, key, fixedCost)
-          : Promise.resolve(key).then((settled) => limit(req, res, next, settled, fixedCost));
-      done?.catch(next);
+      const key = o.key ? o.key(req) : clientKey(req);
+      if (typeof key === 'string') limit(req, res, next, state, key, fixedCost);
+      else
+        Promise.resolve(key)
+          .then((settled) => limit(req, res, next, state, settled, fixedCost))
+          .catch(next);
     } catch (error) {
       next(error);
     }
