@@ -53,31 +53,43 @@ export async function probeQuota(
 }
 
 /**
- * `probeQuota` with Redis up, repeated with a fresh client (up to `attempts` times) while a store
- * call of either instance failed meanwhile: with `onStoreError: 'fallback'` a call that took longer
- * than REDIS_TIMEOUT (an event-loop stall on a loaded machine) is decided by the local fallback, so
- * the shared count is exact only for a probe during which no store call failed.
+ * `probeQuota` with Redis up, repeated with a fresh client (up to `attempts` times) unless every
+ * decision of the probe came from Redis: with `onStoreError: 'fallback'` a store call slower than
+ * REDIS_TIMEOUT (event-loop lag on a loaded machine) is decided by the local fallback, and three in
+ * a row open the breaker, which sends requests to the fallback without calling Redis for a second.
+ * A probe counts only when, on both instances, the limiter was not degraded before and after it and
+ * no store call failed meanwhile.
  */
 export async function probeSharedQuota(
   instances: ReadonlyArray<{ name: string; url: string }>,
   clientIp: (attempt: number) => string,
   count: number,
-  attempts = 3,
-): Promise<{ probe: QuotaProbe; attempts: number; storeErrors: number }> {
+  attempts = 5,
+): Promise<{ probe: QuotaProbe; attempts: number; clean: boolean }> {
   for (let attempt = 1; ; attempt++) {
-    const before = await storeErrors(instances);
+    // Wait (up to 3 s) for a limiter that is on Redis.
+    let before = await limiterHealth(instances);
+    for (let poll = 0; before.degraded > 0 && poll < 30; poll++) {
+      await sleep(100);
+      before = await limiterHealth(instances);
+    }
     const probe = await probeQuota(instances, clientIp(attempt), count);
-    const errors = (await storeErrors(instances)) - before;
-    if (errors === 0 || attempt === attempts) return { probe, attempts: attempt, storeErrors: errors };
+    const after = await limiterHealth(instances);
+    const clean = before.degraded === 0 && after.degraded === 0 && after.errors === before.errors;
+    if (clean || attempt === attempts) return { probe, attempts: attempt, clean };
   }
 }
 
-async function storeErrors(instances: ReadonlyArray<{ url: string }>): Promise<number> {
+/** Store errors so far and limiters degraded now, summed over `instances`. */
+async function limiterHealth(instances: ReadonlyArray<{ url: string }>): Promise<{ errors: number; degraded: number }> {
   const expositions = await Promise.all(instances.map((instance) => send(`${instance.url}/metrics`)));
-  return expositions.reduce(
-    (total, answer) => total + metricValue(String(answer.body), 'expresskit_rate_limit_store_errors_total', {}),
-    0,
-  );
+  let errors = 0;
+  let degraded = 0;
+  for (const answer of expositions) {
+    errors += metricValue(String(answer.body), 'expresskit_rate_limit_store_errors_total', {});
+    degraded += metricValue(String(answer.body), 'expresskit_rate_limit_store_degraded', {});
+  }
+  return { errors, degraded };
 }
 
 /** What an instance says about its Redis-backed parts right now. */
