@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describeRedis } from '@expresskit/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type AppProcess, startAppProcess, stopAllApps } from '../lib/app-process.js';
-import { percentile, type RedisBackend, redisBackends } from '../lib/redis-backends.js';
+import { metricValue, percentile, type RedisBackend, redisBackends } from '../lib/redis-backends.js';
 import { recordCase } from '../lib/results.js';
 
 /** Products 101–150: one cold product per iteration. */
@@ -62,6 +62,8 @@ describeRedis.each(redisBackends)('2. cache coherence: A and B on $label and one
     const patches: string[] = [];
     const patchMs: number[] = [];
     let notCoherent = 0;
+    const staleHeaders = new Set<string>();
+    const diagnoses: string[] = [];
     let firstReadFresh = 0;
 
     for (let i = 0; i < ITERATIONS; i++) {
@@ -99,6 +101,10 @@ describeRedis.each(redisBackends)('2. cache coherence: A and B on $label and one
         const etag = res.headers.get('etag');
         coherent = res.status === 200 && etag === newEtag && text === JSON.stringify(after);
         reads.push({ sentAfterMs, status: res.status, etag, stale: !coherent });
+        if (!coherent)
+          staleHeaders.add(
+            `${res.status} ${res.headers.get('x-cache')} (${res.headers.get('cache-status')?.replace(/ttl=\d+/, 'ttl=N')})`,
+          );
         if (coherent) {
           coherentAfterMs.push(sentAfterMs);
           if (first) firstReadFresh++;
@@ -107,7 +113,22 @@ describeRedis.each(redisBackends)('2. cache coherence: A and B on $label and one
         }
         first = false;
       }
-      if (!coherent) notCoherent++;
+      if (!coherent) {
+        notCoherent++;
+        // Which copy is stale: B's database (a read under another cache key runs B's handler) or a
+        // cache entry (then A, reading the shared L2, may get it too)?
+        const viaFields = await fetch(`${b.url}/products/${id}?fields=stock`);
+        const bDatabase = (await viaFields.json()) as { stock: number };
+        const fromA = await fetch(`${a.url}/products/${id}`);
+        await fromA.arrayBuffer();
+        diagnoses.push(
+          `product ${id}: B answered ${[...staleHeaders].join(' / ')} for ${GIVE_UP_MS} ms; ` +
+            `B's handler (?fields=stock, ${viaFields.headers.get('x-cache')}) read stock ${bDatabase.stock} ` +
+            `(${bDatabase.stock === 1000 + i ? 'new' : 'old'}); A answered ${fromA.headers.get('x-cache')} with the ` +
+            `${fromA.headers.get('etag') === newEtag ? 'new' : 'old'} ETag`,
+        );
+      }
+      staleHeaders.clear();
 
       // 4. B stored the new version (a HIT with the new ETag) and answers 304 to it; A agrees.
       const refilled = await fetch(`${b.url}/products/${id}`);
@@ -121,6 +142,19 @@ describeRedis.each(redisBackends)('2. cache coherence: A and B on $label and one
       );
     }
 
+    const [metricsA, metricsB] = await Promise.all(
+      [a, b].map(async (app) => (await fetch(`${app.url}/metrics`)).text()),
+    );
+    if (diagnoses.length > 0) {
+      // What the processes logged about Redis (connection errors, timeouts) explains a lost invalidation.
+      for (const app of [a, b]) {
+        const lines = app
+          .output()
+          .split('\n')
+          .filter((line) => /redis|cache/i.test(line) && !/listening on/.test(line));
+        diagnoses.push(`${app.name} logged: ${lines.slice(-5).join(' | ') || 'nothing about Redis'}`);
+      }
+    }
     const stale = reads.filter((read) => read.stale);
     const staleBeyond = stale.filter((read) => read.sentAfterMs >= BOUND_MS);
     recordCase({
@@ -137,6 +171,18 @@ describeRedis.each(redisBackends)('2. cache coherence: A and B on $label and one
         'time to coherent, p50 (ms)': Math.round(percentile(coherentAfterMs, 50) * 10) / 10,
         'time to coherent, worst (ms)': Math.round(Math.max(0, ...coherentAfterMs) * 10) / 10,
         'PATCH through A (lock, write, save the file, invalidate), p50 (ms)': Math.round(percentile(patchMs, 50)),
+        'invalidations sent by A (local)': metricValue(metricsA ?? '', 'expresskit_cache_invalidations_total', {
+          source: 'local',
+        }),
+        'invalidations B received over the bus (remote, incl. its start-up flush)': metricValue(
+          metricsB ?? '',
+          'expresskit_cache_invalidations_total',
+          { source: 'remote' },
+        ),
+        'cache errors (Redis timeouts or failures), A + B':
+          metricValue(metricsA ?? '', 'expresskit_cache_errors_total', {}) +
+          metricValue(metricsB ?? '', 'expresskit_cache_errors_total', {}),
+        'never-coherent iterations, diagnosed': diagnoses.length > 0 ? diagnoses.join('; ') : 'none',
         'worst staleness observed (ms)': Math.round(Math.max(0, ...stale.map((read) => read.sentAfterMs)) * 10) / 10,
       },
     });
