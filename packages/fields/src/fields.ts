@@ -48,6 +48,13 @@ interface Config {
   readonly none: CompiledFields;
   readonly byRaw: LRUCache<string, CompiledFields>;
   readonly byCanonical: LRUCache<string, CompiledFields>;
+  /** The selector of the last raw key looked up (a compiled selector is immutable: never stale). */
+  readonly last: LastSelector;
+}
+
+interface LastSelector {
+  raw: string | undefined;
+  selector: CompiledFields;
 }
 
 /** Size units: one per plan node or member of a selector, one per this many characters of key. */
@@ -87,9 +94,12 @@ export function fields(options: FieldsOptions = {}): RequestHandler {
 
 function compiled(config: Config, selection: readonly string[] | null, exclusion: readonly string[] | null) {
   if (selection === null && exclusion === null) return config.none;
-  const raw = JSON.stringify([selection, exclusion]);
+  const raw = rawKey(selection, exclusion);
+  // Most traffic repeats one mask: the last one is answered without an LRU update.
+  const last = config.last;
+  if (last.raw === raw) return last.selector;
   const hit = config.byRaw.get(raw);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) return remember(last, raw, hit);
   const prepared = prepareMasks(config.policy, selection, exclusion, config.names);
   let selector = config.byCanonical.get(prepared.key);
   if (selector === undefined) {
@@ -97,23 +107,42 @@ function compiled(config: Config, selection: readonly string[] | null, exclusion
     config.byCanonical.set(prepared.key, selector);
   }
   config.byRaw.set(raw, selector);
+  return remember(last, raw, selector);
+}
+
+/** The raw cache key: one value of one parameter as it is, anything else as JSON (which starts with `[`). */
+function rawKey(selection: readonly string[] | null, exclusion: readonly string[] | null): string {
+  if (exclusion === null && selection?.length === 1) return `f${selection[0]}`;
+  if (selection === null && exclusion?.length === 1) return `x${exclusion[0]}`;
+  return JSON.stringify([selection, exclusion]);
+}
+
+function remember(last: LastSelector, raw: string, selector: CompiledFields): CompiledFields {
+  last.raw = raw;
+  last.selector = selector;
   return selector;
 }
 
 /** Replaces `res.json` for this response only, applying `selector` to bodies of status < 400. */
 function wrapJson(res: Response, selector: CompiledFields, envelope: EnvelopeLocator | null): void {
   const original = res.json as (...args: unknown[]) => Response;
-  const json = function jsonWithFields(this: Response, ...args: unknown[]): Response {
+  const json = function jsonWithFields(this: Response, body?: unknown, second?: unknown): Response {
+    // biome-ignore lint/complexity/noArguments: no array per response for the usual one-argument call
+    const count = arguments.length;
+    if (count === 1) return original.call(this, this.statusCode < 400 ? selectBody(body, selector, envelope) : body);
+    if (count === 0) return original.call(this);
+    // Express 4 still accepts the deprecated `res.json(status, body)` and `res.json(body, status)`
+    // (Express's `res.json` reads no third argument).
+    const args: unknown[] = [body, second];
     let status = this.statusCode;
     let index = 0;
-    // Express 4 still accepts the deprecated `res.json(status, body)` and `res.json(body, status)`.
-    if (args.length >= 2 && typeof args[0] === 'number') {
-      status = args[0];
+    if (typeof body === 'number') {
+      status = body;
       index = 1;
-    } else if (args.length >= 2 && typeof args[1] === 'number') {
-      status = args[1];
+    } else if (typeof second === 'number') {
+      status = second;
     }
-    if (status < 400 && args.length > 0) args[index] = selectBody(args[index], selector, envelope);
+    if (status < 400) args[index] = selectBody(args[index], selector, envelope);
     return original.apply(this, args);
   };
   res.json = json as Response['json'];
@@ -162,13 +191,15 @@ function resolveOptions(options: FieldsOptions): Config {
     fail('fields', 'onError', 'a function', options.onError);
   }
   const names = { fields: param, exclude: excludeParam === false ? 'exclude' : excludeParam };
+  const none = planMasks(policy, prepareMasks(policy, null, null, names), names);
   return {
     policy,
     names,
     exclude: excludeParam !== false,
     envelope,
     onError: options.onError ?? ((error, _req, res) => sendProblem(res, error)),
-    none: planMasks(policy, prepareMasks(policy, null, null, names), names),
+    none,
+    last: { raw: undefined, selector: none },
     byRaw: sizedCache(cacheSize),
     byCanonical: sizedCache(cacheSize),
   };
