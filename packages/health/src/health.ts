@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { parseDuration } from '@expresskit/core';
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { type CheckMap, type ProbeName, Probes } from './probes.js';
 import { HEALTH_CONTENT_TYPE, type HealthReport, httpStatus, renderHealth, type ServiceInfo } from './render.js';
 import type { HealthStatus } from './runner.js';
@@ -129,7 +129,7 @@ export function health(options: HealthOptions = {}): HealthRouter {
   }
 
   const all = [opts.checks, opts.startupChecks, opts.liveChecks].flatMap((map) => Object.values(map));
-  return Object.defineProperties(router as unknown as HealthRouter, {
+  return Object.defineProperties(withProbeFilter(router, Object.values(opts.paths)) as HealthRouter, {
     markStarted: { value: () => probes.markStarted() },
     markShuttingDown: { value: () => probes.markShuttingDown() },
     started: { get: () => probes.started },
@@ -143,6 +143,44 @@ export function health(options: HealthOptions = {}): HealthRouter {
       },
     },
   });
+}
+
+/** Characters that make a path an Express pattern (parameters, wildcards, groups) rather than a literal. */
+const PATTERN_CHARS = /[:*?()[\]{}+!$\\]/;
+
+/**
+ * The router, behind a function that sends every request whose path cannot be one of the probes
+ * straight to `next()`, so the application's other requests do not pay for a router dispatch
+ * (Express's route match ignores case and one trailing slash, so only a path of a probe's length,
+ * or one more, can match; a query or fragment is not part of the path). Anything it cannot judge
+ * that cheaply goes through the router: a URL in absolute form, a path pattern in `paths`, or a
+ * router the user added layers to. The function inherits from the router (`use`, `get`, `stack`…).
+ */
+function withProbeFilter(router: Router, paths: readonly string[]): Router {
+  const literal = paths.every((path) => !PATTERN_CHARS.test(path));
+  const lengths = new Set(paths.flatMap((path) => [path.length, path.length + 1]));
+  const layers = router.stack.length;
+  const filtered = function healthProbes(req: Request, res: Response, next: NextFunction): void {
+    if (literal && router.stack.length === layers && !mayBeProbe(req.url, lengths)) {
+      next();
+      return;
+    }
+    router(req, res, next);
+  };
+  Object.setPrototypeOf(filtered, router);
+  return filtered as unknown as Router;
+}
+
+/** Whether the path of `url` (up to `?` or `#`) has one of `lengths`, or `url` is not in origin form. */
+function mayBeProbe(url: string, lengths: ReadonlySet<number>): boolean {
+  if (url.charCodeAt(0) !== 47 /* / */) return true;
+  let end = 0;
+  while (end < url.length) {
+    const code = url.charCodeAt(end);
+    if (code === 63 /* ? */ || code === 35 /* # */) break;
+    end++;
+  }
+  return lengths.has(end);
 }
 
 function send(res: ServerResponse, status: number, payload: string): void {

@@ -158,7 +158,11 @@ function validate(options: UnderPressureOptions) {
   if (typeof exclude === 'function') isExcluded = exclude;
   else if (Array.isArray(exclude) && exclude.every((path) => typeof path === 'string')) {
     const paths = new Set(exclude);
-    isExcluded = (req) => paths.has((req.originalUrl ?? req.url ?? '').split('?')[0] ?? '');
+    isExcluded = (req) => {
+      const url = req.originalUrl ?? req.url ?? '';
+      const query = url.indexOf('?');
+      return paths.has(query < 0 ? url : url.slice(0, query));
+    };
   } else {
     throw new TypeError('underPressure: "exclude" must be an array of paths or a function');
   }
