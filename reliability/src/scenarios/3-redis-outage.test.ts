@@ -149,7 +149,6 @@ describeRedis('3. Redis killed under load', () => {
     await redis.start();
     const upAt = Date.now();
     phase = 'after';
-    await writer;
 
     // Recovery: each signal's first moment back, polled every 100 ms.
     const back: Record<string, number> = {};
@@ -168,6 +167,7 @@ describeRedis('3. Redis killed under load', () => {
     const sharedAgain = await probeSharedQuota([a, b], (n) => `192.0.2.${20 + n}`, PROBE);
     await sleep(Math.max(0, 5_000 - (Date.now() - recoveredAt)));
     const totals = await Promise.all(loads.map((load) => load.stop()));
+    await writer;
 
     // The bus after recovery, without load: B holds product 7 in its memory cache, A changes it.
     await send(`${b.url}/products/7`);
