@@ -51,7 +51,19 @@ export function metrics(options: MetricsOptions = {}): Metrics {
     requestLabels,
     resolved.buckets,
   );
-  const active = series.gauge('http_server_active_requests', 'HTTP server requests in flight.', [methodName]);
+  /** Requests in flight by method label (at most 11 values): plain counters, copied to the gauge when it is collected. */
+  const inFlightByMethod = new Map<string, { count: number }>();
+  const inFlightFor = (method: string): { count: number } => {
+    let counter = inFlightByMethod.get(method);
+    if (counter === undefined) {
+      counter = { count: 0 };
+      inFlightByMethod.set(method, counter);
+    }
+    return counter;
+  };
+  series.gauge('http_server_active_requests', 'HTTP server requests in flight.', [methodName], function collect() {
+    for (const [method, counter] of inFlightByMethod) this.set({ [methodName]: method }, counter.count);
+  });
   const requestSize =
     resolved.sizeBuckets &&
     series.histogram(
@@ -104,15 +116,26 @@ export function metrics(options: MetricsOptions = {}): Metrics {
   if (resolved.cluster === 'worker') cleanups.push(answerPrimary(registry));
 
   const guard = series.guard('http_server_request_duration_seconds');
-  // one labelled child per method label (at most 11 values), so the hot path allocates no label object for it
-  const activeChildren = new Map<string, ReturnType<typeof active.labels>>();
-  const activeFor = (method: string): ReturnType<typeof active.labels> => {
-    let child = activeChildren.get(method);
-    if (child === undefined) {
-      child = active.labels({ [methodName]: method });
-      activeChildren.set(method, child);
+  /** Label objects of the admitted label sets, by route template, status and method: no label object or key string per request. */
+  const labelSets = new Map<string, Map<string, Map<string, Record<string, string>>>>();
+  const labelsFor = (method: string, template: string, status: string): Record<string, string> => {
+    let byStatus = labelSets.get(template);
+    const known = byStatus?.get(status)?.get(method);
+    if (known !== undefined) return known;
+    const admitted = guard.admit(`${method}\0${template}\0${status}`);
+    const labels = { [methodName]: method, [routeName]: admitted ? template : OVERFLOW_ROUTE, [statusName]: status };
+    if (!admitted) return labels; // refused sets are counted in the overflow counter on every request
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      labelSets.set(template, byStatus);
     }
-    return child;
+    let byMethod = byStatus.get(status);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      byStatus.set(status, byMethod);
+    }
+    byMethod.set(method, labels);
+    return labels;
   };
   let closed = false;
   /** Requests this instance records; a second pass (the middleware also mounted in a sub-app) only instruments. */
@@ -125,34 +148,30 @@ export function metrics(options: MetricsOptions = {}): Metrics {
       return;
     }
     recording.add(req);
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const method = methodLabel(req.method);
-    const inFlight = activeFor(method);
-    inFlight.inc();
+    const inFlight = inFlightFor(method);
+    inFlight.count++;
     trackRoute(req);
     const responseBytes = responseSize ? countResponseBytes(res) : undefined;
 
     let recorded = false;
+    // 'close' follows 'finish' (in the next tick) and also ends an aborted response: one listener sees both.
     const record = (): void => {
       if (recorded) return;
       recorded = true;
-      res.off('finish', record);
-      res.off('close', record);
-      inFlight.dec();
+      inFlight.count--;
       if (scrapeRequests.has(req)) return;
       const status = res.writableFinished ? statusLabel(res.statusCode) : ABORTED_STATUS;
-      const template = routeTemplate(req) ?? UNMATCHED_ROUTE;
-      const route = guard.admit(`${method}\0${template}\0${status}`) ? template : OVERFLOW_ROUTE;
-      const labels = { [methodName]: method, [routeName]: route, [statusName]: status };
-      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      const labels = labelsFor(method, routeTemplate(req) ?? UNMATCHED_ROUTE, status);
+      duration.observe(labels, (performance.now() - started) / 1000);
       if (requestSize) {
         const size = contentLength(req.headers['content-length']);
         if (size !== undefined) requestSize.observe(labels, size);
       }
       if (responseSize && responseBytes && req.method !== 'HEAD') responseSize.observe(labels, responseBytes());
     };
-    res.once('finish', record);
-    res.once('close', record);
+    res.on('close', record);
     next();
   };
 

@@ -76,6 +76,7 @@ function baseUrlOf(req: IncomingMessage): string {
 }
 
 function wrapMount(layer: LayerLike, original: RequestHandle): RequestHandle {
+  if (layer.slash === true || layer.regexp?.fast_slash === true) return wrapSlashMount(original);
   const mounted = function mountedWithTemplate(req: IncomingMessage, res: unknown, next: (err?: unknown) => void) {
     const state = stateOf(req); // also before the middleware: it may be mounted deeper, inside this router
     const depth = state.mounts.length;
@@ -94,10 +95,31 @@ function wrapMount(layer: LayerLike, original: RequestHandle): RequestHandle {
   return mounted;
 }
 
+/**
+ * A router mounted at `/` (`app.use(router)`) adds nothing to a template and leaves `req.baseUrl`
+ * as it is: nothing to push or restore, only its stack to instrument when it grew.
+ */
+function wrapSlashMount(original: RequestHandle): RequestHandle {
+  const router = isRouter(original) ? original : undefined;
+  const mounted = function mountedAtSlash(req: IncomingMessage, res: unknown, next: (err?: unknown) => void) {
+    if (router !== undefined && instrumentedLength.get(router) !== router.stack.length) {
+      safely(() => instrumentRouter(router), undefined);
+    }
+    return original(req, res, next);
+  };
+  Object.setPrototypeOf(mounted, original);
+  return mounted;
+}
+
 function wrapRoute(layer: LayerLike, original: RequestHandle): RequestHandle {
   const routed = function routeWithTemplate(req: IncomingMessage, res: unknown, next: (err?: unknown) => void) {
     const state = stateOf(req);
-    const pattern = safely(() => routePattern(layer, pathOf(req)), undefined);
+    let pattern: string | undefined;
+    try {
+      pattern = typeof layer.route?.path === 'string' ? layer.route.path : routePattern(layer, pathOf(req));
+    } catch {
+      pattern = undefined;
+    }
     if (pattern !== undefined) {
       state.template = joinTemplate(state.mounts, pattern);
       state.routed = true;
@@ -133,7 +155,11 @@ export function instrumentRouter(router: RouterLike): void {
 
 /** Starts tracking the route template of `req`; instruments the routers of `req.app` and of its parent apps. */
 export function trackRoute(req: IncomingMessage): void {
-  safely(() => track(req), undefined);
+  try {
+    track(req);
+  } catch {
+    // an odd application costs its labels, never the request
+  }
 }
 
 function track(req: IncomingMessage): void {
@@ -157,7 +183,11 @@ function track(req: IncomingMessage): void {
  * `req.route.path` is joined to the mounts the wrappers saw.
  */
 export function routeTemplate(req: IncomingMessage): string | undefined {
-  return safely(() => templateOf(req), undefined);
+  try {
+    return templateOf(req);
+  } catch {
+    return undefined;
+  }
 }
 
 function templateOf(req: IncomingMessage): string | undefined {

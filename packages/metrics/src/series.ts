@@ -59,8 +59,24 @@ export class Series {
     );
   }
 
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
-    return this.#add(name, (fullName) => new Gauge({ name: fullName, help, labelNames, registers: [this.#registry] }));
+  /** A gauge; `collect` (optional) sets its values whenever the registry is read. */
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    collect?: (this: Gauge<L>) => void,
+  ): Gauge<L> {
+    return this.#add(
+      name,
+      (fullName) =>
+        new Gauge({
+          name: fullName,
+          help,
+          labelNames,
+          registers: [this.#registry],
+          ...(collect === undefined ? {} : { collect }),
+        }),
+    );
   }
 
   histogram<L extends string>(
