@@ -113,3 +113,50 @@ export async function instanceState(url: string): Promise<InstanceState> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** One cross-instance write: `b` holds product `id` in its memory cache, `a` PATCHes it, `b` is read until it answers the new version. */
+export interface BusTrial {
+  /** `X-Cache` of `b`'s second read before the write (`HIT`: from its memory cache). */
+  cachedAtB: string | null;
+  patchStatus: number;
+  /** ETags: before the write, of the PATCH's answer, and the last one `b` answered. */
+  before: string | null;
+  patched: string | null;
+  seen: string | null;
+  seenStock: unknown;
+  /** From the PATCH's answer to `b`'s first answer with the new ETag (or to giving up after 2 s). */
+  ms: number;
+  /** Every status of the trial, for the 5xx count. */
+  statuses: number[];
+}
+
+export async function busTrial(a: string, b: string, id: number, stock: number): Promise<BusTrial> {
+  const statuses: number[] = [];
+  const get = async (url: string, init?: RequestInit) => {
+    const answer = await send(url, init);
+    statuses.push(answer.status);
+    return answer;
+  };
+  await get(`${b}/products/${id}`);
+  const cached = await get(`${b}/products/${id}`);
+  const original = await get(`${a}/products/${id}`);
+  const patched = await get(`${a}/products/${id}`, {
+    method: 'PATCH',
+    headers: { 'Content-Type': 'application/json', 'If-Match': original.headers.get('etag') ?? '' },
+    body: JSON.stringify({ stock }),
+  });
+  let seen = cached;
+  while (seen.headers.get('etag') !== patched.headers.get('etag') && Date.now() - patched.at < 2_000) {
+    seen = await get(`${b}/products/${id}`);
+  }
+  return {
+    cachedAtB: cached.headers.get('x-cache'),
+    patchStatus: patched.status,
+    before: original.headers.get('etag'),
+    patched: patched.headers.get('etag'),
+    seen: seen.headers.get('etag'),
+    seenStock: (seen.body as { stock?: unknown }).stock,
+    ms: seen.at - patched.at,
+    statuses,
+  };
+}

@@ -7,6 +7,8 @@ import { type AppProcess, startAppProcess, stopAllApps } from '../lib/app-proces
 import { type LoadResponse, readMix, startLoad } from '../lib/outage-load.js';
 import {
   type Answer,
+  type BusTrial,
+  busTrial,
   type InstanceState,
   instanceState,
   probeQuota,
@@ -169,21 +171,11 @@ describeRedis('3. Redis killed under load', () => {
     const totals = await Promise.all(loads.map((load) => load.stop()));
     await writer;
 
-    // The bus after recovery, without load: B holds product 7 in its memory cache, A changes it.
-    await send(`${b.url}/products/7`);
-    const cachedAtB = track(await send(`${b.url}/products/7`));
-    const original = track(await send(`${a.url}/products/7`));
-    const patched = track(
-      await send(`${a.url}/products/7`, {
-        method: 'PATCH',
-        headers: { 'Content-Type': 'application/json', 'If-Match': original.headers.get('etag') ?? '' },
-        body: JSON.stringify({ stock: 4321 }),
-      }),
-    );
-    let seenAtB: Answer = cachedAtB;
-    while (seenAtB.headers.get('etag') !== patched.headers.get('etag') && Date.now() - patched.at < 2_000) {
-      seenAtB = track(await send(`${b.url}/products/7`));
-    }
+    // The bus after recovery, without load: B holds a product in its memory cache, A changes it;
+    // three products, one after the other (see the .md for why the median is asserted).
+    const trials: BusTrial[] = [];
+    for (const [i, id] of [7, 8, 9].entries()) trials.push(await busTrial(a.url, b.url, id, 4321 + i));
+    const trialStatuses = trials.flatMap((t) => t.statuses);
 
     // Figures.
     const inPhase = (p: Phase) =>
@@ -204,6 +196,7 @@ describeRedis('3. Redis killed under load', () => {
     const fiveXX = [
       ...responses.filter((r) => r.status >= 500).map((r) => `${r.status} ${r.path} ${r.body}`),
       ...other.filter((r) => r.status >= 500).map((r) => `${r.status} ${JSON.stringify(r.body)}`),
+      ...trialStatuses.filter((status) => status >= 500).map(String),
     ];
     const unlimited = responses.filter((r) => !r.limited);
     const writeStatuses = (p: Phase) => writes.filter((w) => w.phase === p).map((w) => w.write);
@@ -211,7 +204,8 @@ describeRedis('3. Redis killed under load', () => {
     const recoveryMs = recoveredAt - upAt;
     // The outage may add one Redis timeout to the tail the machine has anyway with Redis up.
     const p99Bound = REDIS_TIMEOUT_MS + Math.max(P99_MARGIN_MS, latency('before', 99), latency('after', 99));
-    const busMs = seenAtB.at - patched.at;
+    const busMs = trials.map((t) => t.ms);
+    const busMedian = [...busMs].sort((x, y) => x - y)[1] ?? Number.POSITIVE_INFINITY;
     recordCase({
       scenario: '3-redis-outage',
       case: '2 processes, one Redis killed for 10 s',
@@ -246,7 +240,7 @@ describeRedis('3. Redis killed under load', () => {
         'recovery after Redis answered (ms)': recoveryMs,
         ...Object.fromEntries(Object.entries(back).map(([signal, ms]) => [`recovery: ${signal} back after (ms)`, ms])),
         'writes before / during: 200, 412': `${count(writeStatuses('before'), 200)}, ${count(writeStatuses('before'), 412)} / ${count(writeStatuses('during'), 200)}, ${count(writeStatuses('during'), 412)}`,
-        'PATCH through a seen by b after (ms)': busMs,
+        'PATCH through a seen by b after (ms), 3 products': busMs.join(', '),
       },
     });
 
@@ -287,13 +281,16 @@ describeRedis('3. Redis killed under load', () => {
     expect(sharedAgain.probe).toEqual(quota({ a: 5, b: 5 }, { a: 3, b: 2 }));
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
-    // A write through A after recovery reaches B's memory cache over the bus within 100 ms.
-    expect(cachedAtB.headers.get('x-cache')).toBe('HIT');
-    expect(patched.status).toBe(200);
-    expect(seenAtB.headers.get('etag')).toBe(patched.headers.get('etag'));
-    expect(seenAtB.headers.get('etag')).not.toBe(original.headers.get('etag'));
-    expect((seenAtB.body as { stock: number }).stock).toBe(4321);
-    expect(busMs).toBeLessThanOrEqual(BUS_BOUND_MS);
+    // Writes through A after recovery reach B's memory cache over the bus: every one (B never
+    // keeps its stale copy), the median within 100 ms.
+    expect(
+      trials.map((t) => [t.cachedAtB, t.patchStatus, t.seen === t.patched, t.seen !== t.before, t.seenStock]),
+    ).toEqual([
+      ['HIT', 200, true, true, 4321],
+      ['HIT', 200, true, true, 4322],
+      ['HIT', 200, true, true, 4323],
+    ]);
+    expect(busMedian).toBeLessThanOrEqual(BUS_BOUND_MS);
   });
 });
 
