@@ -132,8 +132,10 @@ export interface BusTrial {
 
 export async function busTrial(a: string, b: string, id: number, stock: number): Promise<BusTrial> {
   const statuses: number[] = [];
-  const get = async (url: string, init?: RequestInit) => {
-    const answer = await send(url, init);
+  // A client of its own (the app runs with TRUST_PROXY), so the trial never meets a rate limit.
+  const client = { 'X-Forwarded-For': `203.0.113.${id % 256}` };
+  const get = async (url: string, init: RequestInit = {}) => {
+    const answer = await send(url, { ...init, headers: { ...client, ...(init.headers as Record<string, string>) } });
     statuses.push(answer.status);
     return answer;
   };

@@ -172,9 +172,9 @@ describeRedis('3. Redis killed under load', () => {
     await writer;
 
     // The bus after recovery, without load: B holds a product in its memory cache, A changes it;
-    // three products, one after the other (see the .md for why the median is asserted).
+    // five products, one after the other (see the .md for why the median is asserted).
     const trials: BusTrial[] = [];
-    for (const [i, id] of [7, 8, 9].entries()) trials.push(await busTrial(a.url, b.url, id, 4321 + i));
+    for (const [i, id] of [7, 8, 9, 10, 11].entries()) trials.push(await busTrial(a.url, b.url, id, 4321 + i));
     const trialStatuses = trials.flatMap((t) => t.statuses);
 
     // Figures.
@@ -205,7 +205,7 @@ describeRedis('3. Redis killed under load', () => {
     // The outage may add one Redis timeout to the tail the machine has anyway with Redis up.
     const p99Bound = REDIS_TIMEOUT_MS + Math.max(P99_MARGIN_MS, latency('before', 99), latency('after', 99));
     const busMs = trials.map((t) => t.ms);
-    const busMedian = [...busMs].sort((x, y) => x - y)[1] ?? Number.POSITIVE_INFINITY;
+    const busMedian = [...busMs].sort((x, y) => x - y)[2] ?? Number.POSITIVE_INFINITY;
     recordCase({
       scenario: '3-redis-outage',
       case: '2 processes, one Redis killed for 10 s',
@@ -240,7 +240,8 @@ describeRedis('3. Redis killed under load', () => {
         'recovery after Redis answered (ms)': recoveryMs,
         ...Object.fromEntries(Object.entries(back).map(([signal, ms]) => [`recovery: ${signal} back after (ms)`, ms])),
         'writes before / during: 200, 412': `${count(writeStatuses('before'), 200)}, ${count(writeStatuses('before'), 412)} / ${count(writeStatuses('during'), 200)}, ${count(writeStatuses('during'), 412)}`,
-        'PATCH through a seen by b after (ms), 3 products': busMs.join(', '),
+        'PATCH through a seen by b after (ms), 5 products': busMs.join(', '),
+        'PATCH through a seen by b, median (ms)': busMedian,
       },
     });
 
@@ -289,6 +290,8 @@ describeRedis('3. Redis killed under load', () => {
       ['HIT', 200, true, true, 4321],
       ['HIT', 200, true, true, 4322],
       ['HIT', 200, true, true, 4323],
+      ['HIT', 200, true, true, 4324],
+      ['HIT', 200, true, true, 4325],
     ]);
     expect(busMedian).toBeLessThanOrEqual(BUS_BOUND_MS);
   });
