@@ -1,4 +1,5 @@
-import { type HostileRequest, MAX_HEADER_BYTES } from './hostile-requests.js';
+import { MAX_HEADER_BYTES } from './hostile-malformed.js';
+import type { HostileRequest } from './hostile-requests.js';
 import type { HostileAnswer } from './hostile-send.js';
 
 /** The media type of every error the example app (and every expresskit package) sends. */

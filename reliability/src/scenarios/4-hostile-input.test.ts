@@ -119,7 +119,7 @@ describe('4. hostile input', () => {
       scenario: '4-hostile-input',
       case: 'one app process, memory stores',
       figures: {
-        'fast-check seed': SEED,
+        'fast-check seed': String(SEED),
         'requests sent (2 passes of the same list)': requests.length * 2,
         'request families (list / item / write / ops / path / raw)': ['list', 'item', 'write', 'ops', 'path', 'raw']
           .map((family) => families.get(family) ?? 0)
