@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { ConfigError, DEV_CURSOR_SECRET, loadConfig } from './config.js';
 import { openCatalogDatabase, openCatalogDatabaseFile } from './db/catalog-db.js';
 import { tallyResponses } from './drain.js';
+import { answerClientError } from './http/client-error.js';
 import { waitForRedis } from './redis.js';
 
 /** Reads the environment, seeds the database, listens, and shuts down gracefully on SIGTERM/SIGINT. */
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   // could answer from entries another one has already invalidated.
   await api.cache.ready;
   const server = createServer(api.app);
+  // Requests Node's HTTP parser refuses never reach Express: answer them as problem details too.
+  server.on('clientError', answerClientError);
   // Operators learn from the log whether a shutdown cut requests off (it should not).
   const tally = tallyResponses(server);
 
