@@ -114,23 +114,27 @@ export async function instanceState(url: string): Promise<InstanceState> {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** One cross-instance write: `b` holds product `id` in its memory cache, `a` PATCHes it, `b` is read until it answers the new version. */
+/**
+ * One cross-instance write: `b` holds product `id` in its memory cache, `a` PATCHes it, and `b` is
+ * read until a GET sent `delayMs` after the PATCH's answer (the issue's "GET through B within
+ * 100 ms") has been answered; that GET's answer is the one asserted.
+ */
 export interface BusTrial {
   /** `X-Cache` of `b`'s second read before the write (`HIT`: from its memory cache). */
   cachedAtB: string | null;
   patchStatus: number;
-  /** ETags: before the write, of the PATCH's answer, and the last one `b` answered. */
+  /** ETags: before the write, of the PATCH's answer, and of `b`'s answer to the GET sent `delayMs` later. */
   before: string | null;
   patched: string | null;
   seen: string | null;
   seenStock: unknown;
-  /** From the PATCH's answer to `b`'s first answer with the new ETag (or to giving up after 2 s). */
-  ms: number;
+  /** From the PATCH's answer to `b`'s first answer with the new ETag (informational; undefined if none). */
+  firstFreshMs: number | undefined;
   /** Every status of the trial, for the 5xx count. */
   statuses: number[];
 }
 
-export async function busTrial(a: string, b: string, id: number, stock: number): Promise<BusTrial> {
+export async function busTrial(a: string, b: string, id: number, stock: number, delayMs = 100): Promise<BusTrial> {
   const statuses: number[] = [];
   // A client of its own (the app runs with TRUST_PROXY), so the trial never meets a rate limit.
   const client = { 'X-Forwarded-For': `203.0.113.${id % 256}` };
@@ -147,18 +151,25 @@ export async function busTrial(a: string, b: string, id: number, stock: number):
     headers: { 'Content-Type': 'application/json', 'If-Match': original.headers.get('etag') ?? '' },
     body: JSON.stringify({ stock }),
   });
-  let seen = cached;
-  while (seen.headers.get('etag') !== patched.headers.get('etag') && Date.now() - patched.at < 2_000) {
-    seen = await get(`${b}/products/${id}`);
+  const fresh = (answer: Answer) => answer.headers.get('etag') === patched.headers.get('etag');
+  let firstFreshMs: number | undefined;
+  let asserted: Answer | undefined;
+  while (asserted === undefined) {
+    // Once fresh, wait for the mark; before, keep reading (to time the first fresh answer).
+    if (firstFreshMs !== undefined) await sleep(Math.max(0, patched.at + delayMs - Date.now()));
+    const sentAt = Date.now();
+    const answer = await get(`${b}/products/${id}`);
+    if (firstFreshMs === undefined && fresh(answer)) firstFreshMs = answer.at - patched.at;
+    if (sentAt >= patched.at + delayMs) asserted = answer;
   }
   return {
     cachedAtB: cached.headers.get('x-cache'),
     patchStatus: patched.status,
     before: original.headers.get('etag'),
     patched: patched.headers.get('etag'),
-    seen: seen.headers.get('etag'),
-    seenStock: (seen.body as { stock?: unknown }).stock,
-    ms: seen.at - patched.at,
+    seen: asserted.headers.get('etag'),
+    seenStock: (asserted.body as { stock?: unknown }).stock,
+    firstFreshMs,
     statuses,
   };
 }

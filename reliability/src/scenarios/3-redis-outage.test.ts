@@ -172,9 +172,11 @@ describeRedis('3. Redis killed under load', () => {
     await writer;
 
     // The bus after recovery, without load: B holds a product in its memory cache, A changes it;
-    // five products, one after the other (see the .md for why the median is asserted).
+    // five products, one after the other; the GET asserted is the one sent 100 ms after the PATCH.
     const trials: BusTrial[] = [];
-    for (const [i, id] of [7, 8, 9, 10, 11].entries()) trials.push(await busTrial(a.url, b.url, id, 4321 + i));
+    for (const [i, id] of [7, 8, 9, 10, 11].entries()) {
+      trials.push(await busTrial(a.url, b.url, id, 4321 + i, BUS_BOUND_MS));
+    }
     const trialStatuses = trials.flatMap((t) => t.statuses);
 
     // Figures.
@@ -204,8 +206,7 @@ describeRedis('3. Redis killed under load', () => {
     const recoveryMs = recoveredAt - upAt;
     // The outage may add one Redis timeout to the tail the machine has anyway with Redis up.
     const p99Bound = REDIS_TIMEOUT_MS + Math.max(P99_MARGIN_MS, latency('before', 99), latency('after', 99));
-    const busMs = trials.map((t) => t.ms);
-    const busMedian = [...busMs].sort((x, y) => x - y)[2] ?? Number.POSITIVE_INFINITY;
+    const busMs = trials.map((t) => t.firstFreshMs ?? 'never');
     recordCase({
       scenario: '3-redis-outage',
       case: '2 processes, one Redis killed for 10 s',
@@ -240,8 +241,10 @@ describeRedis('3. Redis killed under load', () => {
         'recovery after Redis answered (ms)': recoveryMs,
         ...Object.fromEntries(Object.entries(back).map(([signal, ms]) => [`recovery: ${signal} back after (ms)`, ms])),
         'writes before / during: 200, 412': `${count(writeStatuses('before'), 200)}, ${count(writeStatuses('before'), 412)} / ${count(writeStatuses('during'), 200)}, ${count(writeStatuses('during'), 412)}`,
-        'PATCH through a seen by b after (ms), 5 products': busMs.join(', '),
-        'PATCH through a seen by b, median (ms)': busMedian,
+        'b answers the new version to a GET sent 100 ms after the PATCH (of 5)': trials.filter(
+          (t) => t.seen === t.patched,
+        ).length,
+        'b first answered the new version after (ms), 5 products': busMs.join(', '),
       },
     });
 
@@ -282,8 +285,8 @@ describeRedis('3. Redis killed under load', () => {
     expect(sharedAgain.probe).toEqual(quota({ a: 5, b: 5 }, { a: 3, b: 2 }));
     expect(a.child.exitCode).toBeNull();
     expect(b.child.exitCode).toBeNull();
-    // Writes through A after recovery reach B's memory cache over the bus: every one (B never
-    // keeps its stale copy), the median within 100 ms.
+    // Writes through A after recovery reach B's memory cache over the bus: a GET sent to B 100 ms
+    // after the PATCH's answer gets the new ETag and body, for every one of the five.
     expect(
       trials.map((t) => [t.cachedAtB, t.patchStatus, t.seen === t.patched, t.seen !== t.before, t.seenStock]),
     ).toEqual([
@@ -293,7 +296,6 @@ describeRedis('3. Redis killed under load', () => {
       ['HIT', 200, true, true, 4324],
       ['HIT', 200, true, true, 4325],
     ]);
-    expect(busMedian).toBeLessThanOrEqual(BUS_BOUND_MS);
   });
 });
 
