@@ -59,6 +59,9 @@ export function subscribeChannels(series: Series, routeLabel: string): () => voi
 
   const bounded = (metric: string, key: string, value: string): string =>
     series.guard(metric).admit(key) ? value : OVERFLOW_ROUTE;
+  // the events of every request (a cache lookup, a rate-limit decision): label objects kept per pair
+  const lookupLabels = foldedPairs(series, 'expresskit_cache_requests_total', routeLabel, 'result');
+  const decisionLabels = foldedPairs(series, 'expresskit_rate_limit_decisions_total', 'policy', 'outcome');
 
   const onCache = (event: CacheEvent): void => {
     if (event.type === 'invalidate') {
@@ -71,8 +74,7 @@ export function subscribeChannels(series: Series, routeLabel: string): () => voi
       if (event.type === 'store') {
         cacheStores.inc({ [routeLabel]: bounded('expresskit_cache_stores_total', raw, raw) });
       } else {
-        const route = bounded('expresskit_cache_requests_total', `${raw}\0${event.type}`, raw);
-        cacheRequests.inc({ [routeLabel]: route, result: event.type });
+        cacheRequests.inc(lookupLabels(raw, event.type));
       }
     }
   };
@@ -80,8 +82,7 @@ export function subscribeChannels(series: Series, routeLabel: string): () => voi
   const onRateLimit = (event: RateLimitEvent): void => {
     if (!('store' in event)) {
       const outcome = event.type === 'allowed' ? 'allowed' : event.shadow ? 'shadow_limited' : 'limited';
-      const policy = bounded('expresskit_rate_limit_decisions_total', `${event.policy}\0${outcome}`, event.policy);
-      decisions.inc({ policy, outcome });
+      decisions.inc(decisionLabels(event.policy, outcome));
     } else if (event.type === 'store-error') {
       storeErrors.inc({ store: bounded('expresskit_rate_limit_store_errors_total', event.store, event.store) });
     } else {
@@ -117,5 +118,35 @@ export function subscribeChannels(series: Series, routeLabel: string): () => voi
   ];
   return () => {
     for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
+  };
+}
+
+/**
+ * The labels `{ [first]: a, [second]: b }` of a counter whose `first` label is bounded by the
+ * metric's guard (folded into `(overflow)` past `maxLabelSets`). The object of an admitted pair is
+ * made once and reused (prom-client never mutates it); a refused pair is checked, and counted as
+ * an overflow, on every event, as before.
+ */
+function foldedPairs(
+  series: Series,
+  metric: string,
+  first: string,
+  second: string,
+): (a: string, b: string) => Record<string, string> {
+  const guard = series.guard(metric);
+  const known = new Map<string, Map<string, Record<string, string>>>();
+  return (a, b) => {
+    let byB = known.get(a);
+    const hit = byB?.get(b);
+    if (hit !== undefined) return hit;
+    const admitted = guard.admit(`${a}\0${b}`);
+    const labels = { [first]: admitted ? a : OVERFLOW_ROUTE, [second]: b };
+    if (!admitted) return labels;
+    if (byB === undefined) {
+      byB = new Map();
+      known.set(a, byB);
+    }
+    byB.set(b, labels);
+    return labels;
   };
 }

@@ -1,3 +1,4 @@
+import { channel } from '@expresskit/core';
 import { expressMajors } from '@expresskit/testing';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,5 +92,51 @@ describe.each(expressMajors)('request metrics hot path on $name', ({ express }) 
       { labels: { http_request_method: 'GET' }, value: 0 },
       { labels: { http_request_method: 'POST' }, value: 0 },
     ]);
+  });
+});
+
+describe('channel events on the request path', () => {
+  it('counts repeated cache lookups and rate-limit decisions per pair, folding refused pairs on every event', async () => {
+    const m = metrics({ defaultMetrics: false, maxLabelSets: 2 });
+    try {
+      const cache = channel('expresskit:cache');
+      const rateLimit = channel('expresskit:rate-limit');
+      const decision = { violated: [], keyHash: 'k', remaining: 1, shadow: false };
+      for (const [type, route] of [
+        ['hit', '/a'],
+        ['hit', '/a'],
+        ['miss', '/a'],
+        ['hit', '/b'],
+        ['hit', '/a'],
+        ['hit', '/b'],
+      ] as const) {
+        cache.publish({ type, route });
+      }
+      for (const [type, policy] of [
+        ['allowed', 'p1'],
+        ['allowed', 'p1'],
+        ['limited', 'p1'],
+        ['allowed', 'p2'],
+        ['allowed', 'p1'],
+      ] as const) {
+        rateLimit.publish({ type, policy, ...decision, violated: type === 'limited' ? [policy] : [] });
+      }
+      expect(await samples(m.registry, 'expresskit_cache_requests_total')).toEqual([
+        { labels: { http_route: '/a', result: 'hit' }, value: 3 },
+        { labels: { http_route: '/a', result: 'miss' }, value: 1 },
+        { labels: { http_route: '(overflow)', result: 'hit' }, value: 2 },
+      ]);
+      expect(await samples(m.registry, 'expresskit_rate_limit_decisions_total')).toEqual([
+        { labels: { policy: 'p1', outcome: 'allowed' }, value: 3 },
+        { labels: { policy: 'p1', outcome: 'limited' }, value: 1 },
+        { labels: { policy: '(overflow)', outcome: 'allowed' }, value: 1 },
+      ]);
+      expect(await samples(m.registry, 'expresskit_metrics_label_overflow_total')).toEqual([
+        { labels: { metric: 'expresskit_cache_requests_total' }, value: 2 },
+        { labels: { metric: 'expresskit_rate_limit_decisions_total' }, value: 1 },
+      ]);
+    } finally {
+      m.close();
+    }
   });
 });
