@@ -82,6 +82,10 @@ describe('the built server (what `pnpm start` runs)', () => {
     const signalled = Date.now();
     started.child.kill('SIGTERM');
     const exit = started.exit.then((code) => ({ code, after: Date.now() - signalled }));
+    // The signal is handled once the process logs it (a request may be answered just before).
+    while (!started.stdout.includes('shutdown: SIGTERM') && Date.now() - signalled < 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);
     expect([ready.status, await ready.json()]).toEqual([503, { status: 'fail' }]);
     const page = await fetch(`http://127.0.0.1:${port}/products?limit=1`);
