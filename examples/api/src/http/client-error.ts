@@ -27,18 +27,22 @@ const BAD_REQUEST = { status: 400, title: 'Bad Request', detail: 'The request is
  * never reaches Express, and Node answers it with a bare `400`/`431`. This answers it with the
  * same problem details as every other error, with the status Node would have sent, then closes
  * the connection (a request without `Host` is refused by Node before this event, with a bare 400).
- * As Node does, it writes only on a connection that has not sent anything yet
- * (a response of an earlier request may still be on its way) and otherwise just closes it.
+ * As Node does, it writes only when no response is being sent on the connection (else it would
+ * corrupt that response) and otherwise just closes it.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex & { bytesWritten?: number }): void {
-  if (error.code === 'ECONNRESET' || !socket.writable || (socket.bytesWritten ?? 0) > 0) {
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // The response in flight on this connection, if any (Node's own check, on its internal field).
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
     socket.destroy();
     return;
   }
   const { status, title, detail } = (error.code && ANSWERS[error.code]) || BAD_REQUEST;
   const body = JSON.stringify({ type: 'about:blank', title, status, detail });
-  socket.end(
+  socket.write(
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
+  // As Node does: close at once (a client still sending a huge request is not waited for).
+  socket.destroy();
 }
