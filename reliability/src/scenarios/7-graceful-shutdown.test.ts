@@ -53,7 +53,10 @@ describeRedis('7. graceful shutdown under load', () => {
     void exited.then(() => {
       done = true;
     });
-    // New connections every 50 ms until the process is gone: readiness, then refusals.
+    // The app logs the signal once it handled it (readiness fails from then on; a request may still
+    // be answered 200 just before). Then new connections every 50 ms until the process is gone.
+    while (!app.output().includes('shutdown: SIGTERM') && Date.now() - signalledAt < DEADLINE_MS) await sleep(5);
+    const handledAfterMs = Date.now() - signalledAt;
     const probes: ProbeOutcome[] = [];
     while (!done && Date.now() - signalledAt < DEADLINE_MS + 5_000) {
       probes.push(await probeNewConnection(app.port, '/health/ready', 2_000));
@@ -88,6 +91,7 @@ describeRedis('7. graceful shutdown under load', () => {
       figures: {
         'SHUTDOWN_DELAY / SHUTDOWN_TIMEOUT (ms)': `${DELAY_MS} / ${DEADLINE_MS}`,
         'SIGTERM to exit (ms)': exitMs,
+        'SIGTERM logged by the app after (ms)': handledAfterMs,
         'exit code': String(exit.code),
         'responses received before SIGTERM': connections.responses.length - afterSignal.length,
         'responses completed after SIGTERM (load)': afterSignal.length,
