@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -86,6 +86,15 @@ describe('openSharedDatabase', () => {
     expect(value(a)).toBe(50);
     expect(value(b)).toBe(50);
     expect(readdirSync(dir)).toEqual(['catalog.sqlite']);
+  });
+
+  it('a write that changes nothing does not rewrite the file', async () => {
+    const a = await open();
+    const before = statSync(file, { bigint: true });
+    const found = await a.exclusive(() => queryOne(a.read(), 'SELECT value FROM counters WHERE id = 99'));
+    expect(found).toBeUndefined();
+    const after = statSync(file, { bigint: true });
+    expect([after.ino, after.mtimeNs]).toEqual([before.ino, before.mtimeNs]);
   });
 
   it('a write that throws is not saved and its changes are dropped from memory', async () => {

@@ -93,7 +93,7 @@ export async function openSharedDatabase(options: SharedDatabaseOptions): Promis
 
   const save = (target: Database): void => {
     const bytes = target.export();
-    // export() closes and reopens the database, which resets its pragmas.
+    // Older sql.js versions close and reopen the database in export(), which resets its pragmas.
     prepare(target);
     writeFileSync(tmpPath, bytes);
     renameSync(tmpPath, options.path);
@@ -128,13 +128,16 @@ export async function openSharedDatabase(options: SharedDatabaseOptions): Promis
       const run = queue.then(() =>
         locked(() => {
           const target = current(); // the latest file, now that no other process can replace it
+          const changesBefore = totalChanges(target);
           holding = true;
           try {
             const result = work();
-            save(target);
+            // A write that changed nothing (a 404, a 412) leaves the file alone.
+            if (totalChanges(target) !== changesBefore) save(target);
             return result;
           } catch (error) {
-            loaded = undefined; // discard what `work` may have changed: reload on the next read
+            // Discard what `work` changed before it threw: reload on the next read.
+            if (totalChanges(target) !== changesBefore) loaded = undefined;
             throw error;
           } finally {
             holding = false;
@@ -152,6 +155,11 @@ export async function openSharedDatabase(options: SharedDatabaseOptions): Promis
       db = undefined;
     },
   };
+}
+
+/** Rows inserted, updated or deleted by this connection since it was opened. */
+function totalChanges(db: Database): number {
+  return Number(db.exec('SELECT total_changes()')[0]?.values[0]?.[0] ?? 0);
 }
 
 /** Per-connection settings that are not stored in the file (and that `export()` resets). */
