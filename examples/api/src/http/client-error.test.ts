@@ -78,6 +78,13 @@ describe('answerClientError (a real http.Server and raw sockets)', () => {
     expect(answer).not.toMatch(/content-type/i);
   });
 
+  it('sends no body to a HEAD request (only its headers)', async () => {
+    const answer = await exchange(port, `HEAD /?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(answer).toMatch(/\r\nContent-Type: application\/problem\+json; charset=utf-8\r\n/);
+    expect(answer.endsWith('\r\nConnection: close\r\n\r\n')).toBe(true);
+  });
+
   it('answers after a finished response on a keep-alive connection', async () => {
     // The second request is sent once the first response arrived, as a keep-alive client does.
     const answer = await new Promise<string>((resolve, reject) => {

@@ -30,7 +30,7 @@ const BAD_REQUEST = { status: 400, title: 'Bad Request', detail: 'The request is
  * As Node does, it writes only when no response is being sent on the connection (else it would
  * corrupt that response) and otherwise just closes it.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+export function answerClientError(error: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
   // The response in flight on this connection, if any (Node's own check, on its internal field).
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
   if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
@@ -39,9 +39,12 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   }
   const { status, title, detail } = (error.code && ANSWERS[error.code]) || BAD_REQUEST;
   const body = JSON.stringify({ type: 'about:blank', title, status, detail });
+  // A response to HEAD has no body (the client would read it as garbage): `rawPacket` is the data
+  // the parser failed on, which starts with the request line unless the request came in pieces.
+  const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
   socket.write(
     `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
   );
   // As Node does: close at once (a client still sending a huge request is not waited for).
   socket.destroy();
