@@ -44,10 +44,13 @@ const instrumentedLength = new WeakMap<RouterLike, number>();
 /** The routers of an application and of the applications it is mounted in. */
 const appRouters = new WeakMap<object, RouterLike[]>();
 
+/** The mounts of a request that passed none (most requests): shared, replaced before the first push. */
+const NO_MOUNTS: string[] = [];
+
 function stateOf(req: IncomingMessage): RouteState {
   let state = states.get(req);
   if (state === undefined) {
-    state = { mounts: [], bases: [], template: undefined, routed: false, partial: false };
+    state = { mounts: NO_MOUNTS, bases: NO_MOUNTS, template: undefined, routed: false, partial: false };
     states.set(req, state);
   }
   return state;
@@ -79,6 +82,10 @@ function wrapMount(layer: LayerLike, original: RequestHandle): RequestHandle {
   if (layer.slash === true || layer.regexp?.fast_slash === true) return wrapSlashMount(original);
   const mounted = function mountedWithTemplate(req: IncomingMessage, res: unknown, next: (err?: unknown) => void) {
     const state = stateOf(req); // also before the middleware: it may be mounted deeper, inside this router
+    if (state.mounts === NO_MOUNTS) {
+      state.mounts = [];
+      state.bases = [];
+    }
     const depth = state.mounts.length;
     const parentBase = state.bases[depth - 1] ?? '';
     const base = baseUrlOf(req);
