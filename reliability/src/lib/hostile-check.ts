@@ -8,10 +8,10 @@ const INVALID_PARAMETER = 'tag:expresskit.dev,2026:invalid-parameter';
 const PROTO_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * Answers Node's HTTP parser sends itself, before any application code runs, for requests it
- * cannot parse: `400 Bad Request` (malformed request line or header, unknown method, missing
- * Host, conflicting lengths) and `431 Request Header Fields Too Large` (request line + headers
- * over `--max-http-header-size`). They have no body and close the connection.
+ * Answers Node's HTTP server sends itself, before any application code runs, without a body,
+ * closing the connection: `400 Bad Request` and `431 Request Header Fields Too Large` for
+ * requests its parser refuses, unless the server has a `clientError` handler (the example app
+ * has one, which answers problem details), and always the bare 400 for a request without `Host`.
  */
 export function isParserAnswer(answer: HostileAnswer): boolean {
   return (
@@ -56,9 +56,9 @@ function parseJson(body: Buffer): unknown {
  * The rules of scenario 4 for one answer; returns what is wrong (empty when nothing is):
  * - an answer arrives (no hang) with a 2xx, 3xx or 4xx status: never 1xx or 5xx; the only
  *   accepted reset is Node's for a request line + headers near or over its limit (431 and close);
- * - a 4xx is either one of Node's parser answers (`isParserAnswer`: a 431 only for requests
- *   within 512 bytes of the header limit or over it, a 400 only for the malformed `raw` family)
- *   or problem details:
+ * - a 431 only for requests within 512 bytes of the header limit or over it;
+ * - a 4xx is problem details, except Node's bare 400 for a request without `Host`
+ *   (`isParserAnswer`; the example app answers every other parser error itself):
  *   `Content-Type: application/problem+json; charset=utf-8` and, except for HEAD, a JSON object
  *   whose `type` and `title` are strings and whose `status` equals the HTTP status; an
  *   `invalid-parameter` problem also names its `parameter` and `rule` (strings);
@@ -76,10 +76,12 @@ export function checkAnswer(request: HostileRequest, answer: HostileAnswer): str
   if (answer.error) return [`status ${status} with an unreadable body: ${answer.error}`];
   if (status < 200 || status >= 500) return [`status ${status}`];
   const type = answer.headers['content-type'];
+  if (status === 431 && !oversized) return ['a 431 for a request under the header limit'];
   if (status >= 400) {
     if (isParserAnswer(answer)) {
-      if (status === 431) return oversized ? [] : ['a parser 431 for a request under the header limit'];
-      return request.raw !== undefined ? [] : ['a parser 400 for a well-formed request'];
+      // Only a request without Host may get Node's bare 400: the app answers the rest itself.
+      const hostless = request.raw !== undefined && !/\nHost:/i.test(request.raw);
+      return status === 400 && hostless ? [] : [`a bare ${status} from Node instead of problem details`];
     }
     if (type !== PROBLEM_TYPE) return [`${status} with Content-Type ${type ?? '(none)'}`];
     if (request.method === 'HEAD') return answer.body.length === 0 ? [] : [`HEAD ${status} with a body`];
