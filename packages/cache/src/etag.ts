@@ -1,60 +1,12 @@
 /** `etag()` and `requireIfMatch()`: the Express adapter of strong ETags and RFC 9110 preconditions. */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { ProblemError } from '@expresskit/core';
-import type { Request, RequestHandler, Response } from 'express';
-import {
-  checkPreconditions,
-  notModifiedHeaders,
-  parseHttpDate,
-  preconditionFailed,
-  preconditionRequired,
-} from './conditional.js';
-import { type Config, type EtagOptions, type ResourceValidators, resolve } from './etag-options.js';
-import { parseEntityTag, parseEntityTags, tagOf, toEntityTag } from './hash.js';
+import type { RequestHandler, Response } from 'express';
+import { checkPreconditions, parseHttpDate, preconditionFailed, preconditionRequired } from './conditional.js';
+import { type EtagOptions, type ResourceValidators, resolve } from './etag-options.js';
+import { answerProblem, headerString, newState, type State, sendNotModified, stateOf, states } from './etag-state.js';
+import { parseEntityTag, tagOf, toEntityTag } from './hash.js';
 
 export type { EtagOptions, PreconditionErrorHandler, ResourceValidators } from './etag-options.js';
-
-/** Private per-response state. */
-interface State {
-  /** A 304 or a problem was sent; the wrappers pass everything through. */
-  answered: boolean;
-  /** The body's preconditions were evaluated (`res.send` then `res.end` evaluate once). */
-  evaluated: boolean;
-  /** Inside Express's `res.send` for a body it converts itself; an ETag now is Express's own. */
-  expressMayTag: boolean;
-  config: Config;
-  req: Request;
-  /** The methods the wrappers call on (set when `etag()` wraps the response). */
-  send: Response['send'];
-  end: Response['end'];
-  setHeader: Response['setHeader'];
-  /** The strong tag sent with the body, made weak when a Content-Encoding is set after it. */
-  weakenTag: string | undefined;
-}
-
-/* One set of wrapper functions for every response (no closures per request): each finds its
-   response's state here. */
-const states = new WeakMap<Response, State>();
-
-function newState(res: Response, config: Config, req: Request): State {
-  return {
-    answered: false,
-    evaluated: false,
-    expressMayTag: false,
-    config,
-    req,
-    send: res.send,
-    end: res.end,
-    setHeader: res.setHeader,
-    weakenTag: undefined,
-  };
-}
-
-function stateOf(res: Response): State {
-  const state = states.get(res);
-  if (state === undefined) throw new TypeError('etag(): a wrapped response method was called on another response');
-  return state;
-}
 
 /**
  * Strong ETags for buffered responses (`res.send`, `res.json`, `res.end(body)`) and RFC 9110
@@ -142,7 +94,7 @@ function sendWithEtag(this: Response, ...args: unknown[]): Response {
   const state = stateOf(this);
   const body = args[0];
   // Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
-  if (args.length === 1 && (typeof body === 'string' || Buffer.isBuffer(body))) {
+  if (args.length === 1 && (Buffer.isBuffer(body) || (typeof body === 'string' && !tagInEnd(this, state)))) {
     if (decide(this, state, body, undefined)) return this;
   }
   // Other bodies reach res.end through Express, which may tag them itself first: replace that tag.
@@ -156,13 +108,26 @@ function sendWithEtag(this: Response, ...args: unknown[]): Response {
   }
 }
 
+/**
+ * Whether the string body of `res.send` is better tagged in `res.end`, from the bytes Express makes
+ * of it (one UTF-8 encoding instead of two): an unconditional GET (nothing can answer 304/412, and
+ * Express's `req.fresh` is false), Express's own ETag off (it would hash too), and `res.end` still
+ * this wrapper (nothing can send the headers in between).
+ */
+function tagInEnd(res: Response, state: State): boolean {
+  const req = state.req;
+  if (req.method !== 'GET' || res.end !== endWithEtag || !unconditional(req.headers)) return false;
+  const settings = (res.app as { settings?: Record<string, unknown> } | undefined)?.settings;
+  return settings !== undefined && settings['etag fn'] === undefined;
+}
+
 /** `res.end` of a response `etag()` handles (plain bodies, and what `res.send` ends with). */
 function endWithEtag(this: Response, ...args: unknown[]): Response {
   const state = stateOf(this);
   // Already evaluated by res.send (the usual case), answered, or not a candidate: no body copy.
   if (candidate(this, state)) {
-    const [chunk, encoding] = args;
-    const callback = args.find((arg): arg is () => void => typeof arg === 'function');
+    const [chunk, encoding, last] = args;
+    const callback = callbackOf(typeof last === 'function' ? last : typeof encoding === 'function' ? encoding : chunk);
     let body: string | Uint8Array | undefined;
     if (typeof chunk === 'string') {
       // UTF-8 strings are hashed as they are; other encodings are tagged by their bytes.
@@ -172,6 +137,10 @@ function endWithEtag(this: Response, ...args: unknown[]): Response {
     if (decide(this, state, body, callback)) return this;
   }
   return state.end.apply(this, args as Parameters<Response['end']>);
+}
+
+function callbackOf(value: unknown): (() => void) | undefined {
+  return typeof value === 'function' ? (value as () => void) : undefined;
 }
 
 /** Whether a body sent now still needs a decision (a 2xx GET/HEAD not yet evaluated or answered). */
@@ -209,16 +178,20 @@ function decide(
   const { req, config } = state;
   state.evaluated = true;
   let tag = state.expressMayTag && body !== undefined ? undefined : headerString(res.getHeader('ETag'));
+  /** The tag is a strong one made here (no need to parse it). */
+  let strong = false;
   if (tag === undefined && body !== undefined) {
     const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
     if (size <= config.maxSize) {
       tag = tagOf(body, size);
       if (config.weak) tag = `W/${tag}`;
+      else strong = true;
       res.setHeader('ETag', tag);
     }
   }
   if (unconditional(req.headers)) {
-    if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, state, tag);
+    if (tag !== undefined && res.getHeader('Content-Encoding') === undefined)
+      weakenWhenEncoded(res, state, tag, strong);
     return false;
   }
   const { result, header } = checkPreconditions({
@@ -229,7 +202,9 @@ function decide(
   });
   if (result === 'not-modified') sendNotModified(res, state, callback);
   else if (result === 'precondition-failed') answerProblem(res, state, preconditionFailed(header, req.originalUrl));
-  else if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) weakenWhenEncoded(res, state, tag);
+  else if (tag !== undefined && res.getHeader('Content-Encoding') === undefined) {
+    weakenWhenEncoded(res, state, tag, strong);
+  }
   return result !== 'proceed';
 }
 
@@ -237,8 +212,8 @@ function decide(
  * A strong ETag describes exact bytes. When a later middleware (`compression`) sets a
  * Content-Encoding, the bytes change, so the tag becomes weak: `W/"…"` (what nginx does too).
  */
-function weakenWhenEncoded(res: Response, state: State, tag: string): void {
-  if (!tag.startsWith('"') || parseEntityTag(tag)?.weak !== false) return;
+function weakenWhenEncoded(res: Response, state: State, tag: string, strong: boolean): void {
+  if (!strong && (!tag.startsWith('"') || parseEntityTag(tag)?.weak !== false)) return;
   state.weakenTag = tag;
   state.setHeader = res.setHeader;
   res.setHeader = setHeaderWeakening as Response['setHeader'];
@@ -254,56 +229,6 @@ function setHeaderWeakening(this: Response, name: string, value: number | string
     }
   }
   return state.setHeader.call(this, name, value);
-}
-
-/** Ends with 304 and only the headers §15.4.5 allows (plus `keepOn304`), no body. */
-function sendNotModified(res: Response, state: State, callback?: () => void): void {
-  state.answered = true;
-  if (res.headersSent) return;
-  const tag = headerString(res.getHeader('ETag'));
-  const contentType = res.getHeader('Content-Type');
-  const keep = notModifiedHeaders(res.getHeaders(), state.config.keepOn304);
-  for (const name of res.getHeaderNames()) if (!Object.hasOwn(keep, name)) res.removeHeader(name);
-  // A client that holds the weakened (compressed) form of a strong tag gets that form back.
-  const current = tag === undefined ? undefined : parseEntityTag(tag);
-  const held = parseEntityTags(state.req.headers['if-none-match'] ?? '');
-  if (current?.weak === false && held !== '*') {
-    const same = held.filter((t) => t.opaque === current.opaque);
-    if (same.length > 0 && same.every((t) => t.weak)) res.setHeader('ETag', `W/${current.opaque}`);
-  }
-  res.statusCode = 304;
-  // The 304 must repeat the Vary the 200 would have had. `compression` adds `Vary: Accept-Encoding`
-  // when the headers are written, judging by the Content-Type: let it read the 200's type.
-  const getHeader = res.getHeader;
-  if (contentType !== undefined) {
-    res.getHeader = function getHeaderOf200(this: Response, name: string) {
-      const value = getHeader.call(this, name);
-      return value === undefined && name.toLowerCase() === 'content-type' ? contentType : value;
-    } as Response['getHeader'];
-  }
-  try {
-    res.end(callback);
-  } finally {
-    res.getHeader = getHeader;
-  }
-}
-
-/** Representation headers that must not describe a 412/428 problem body. */
-const REPRESENTATION_HEADERS = [
-  'etag',
-  'last-modified',
-  'cache-control',
-  'expires',
-  'content-type',
-  'content-length',
-  'content-encoding',
-  'content-location',
-];
-
-function answerProblem(res: Response, state: State, problem: ProblemError): void {
-  state.answered = true;
-  if (!res.headersSent) for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
-  state.config.onError(problem, state.req, res);
 }
 
 /** A declared entity tag, quoted when given bare (`v42` → `"v42"`). */
@@ -323,10 +248,6 @@ function httpDate(value: Date | number | string | undefined): string | undefined
       ? value
       : new Date(typeof value === 'string' ? (parseHttpDate(value) ?? Date.parse(value)) : value);
   return Number.isFinite(date.getTime()) ? date.toUTCString() : undefined;
-}
-
-function headerString(value: number | string | readonly string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 function bufferEncoding(encoding: unknown): BufferEncoding {
