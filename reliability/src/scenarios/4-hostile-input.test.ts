@@ -17,8 +17,8 @@ const HANG_MS = 30_000;
 /** How much the heap may grow between the two identical passes (see 4-hostile-input.md). */
 const HEAP_GROWTH_LIMIT = 10 * 1024 * 1024;
 const MB = 1024 * 1024;
-// About 30 s on a quiet 2-core machine; the 600 s timeout is for a machine shared by many test runs
-// (84 requests/s were measured at a load average of 15).
+// An estimated 25-35 s on a quiet 2-core machine (45 CPU-seconds); the 600 s timeout is for a
+// machine shared by many test runs (110-180 s were measured at a load average of 10-15).
 
 interface Tally {
   histogram: Map<number | 'none' | 'reset', number>;
