@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { Deadlines, type Pending } from './deadlines.js';
@@ -85,5 +87,43 @@ describe('Deadlines: one shared timer for calls that all wait the same time', ()
     }
     await sleep(80);
     expect([expired.length, deadlines.size]).toEqual([0, 0]);
+  });
+
+  it('an answer that arrived while the process was busy settles its call before the overdue timer expires it', async () => {
+    // A real loopback socket: the peer's answer is written into the kernel while this process
+    // is blocked past the deadline, so when it wakes up both the answer and the timer are due.
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const accepted = once(server, 'connection') as Promise<[Socket]>;
+    const client: Socket = connect(address.port, '127.0.0.1');
+    const [[peer]] = await Promise.all([accepted, once(client, 'connect')]);
+    try {
+      const deadlines = new Deadlines(20);
+      const outcome: string[] = [];
+      const pending = call(performance.now(), []);
+      pending.expire = () => outcome.push('expired');
+      client.once('data', () => {
+        deadlines.remove(pending);
+        outcome.push('answered');
+      });
+      deadlines.add(pending);
+      peer.write('pong'); // reaches the client's socket buffer at once (loopback)
+      const busyUntil = performance.now() + 200; // ten times the deadline
+      while (performance.now() < busyUntil) {
+        // a long synchronous callback
+      }
+      const until = performance.now() + 5_000;
+      while (outcome.length === 0 && performance.now() < until) await sleep(5);
+      await sleep(50);
+      expect(outcome).toEqual(['answered']);
+      expect(deadlines.size).toBe(0);
+    } finally {
+      client.destroy();
+      peer.destroy();
+      server.close();
+    }
   });
 });

@@ -14,12 +14,23 @@ export interface Pending {
  * one timer is armed for the oldest call's deadline and, when it fires, expires what is overdue
  * and re-arms for the next. A call answered in time costs a clock read and two links, no timer.
  * The timer is `unref()`'d and not re-armed once the list is empty.
+ *
+ * When the timer fires, the expiry itself waits for the event loop's check phase
+ * (`setImmediate`): the poll phase in between reads the sockets, so an answer that already
+ * arrived while the process was busy (a long synchronous callback, a CPU-starved machine) settles
+ * its call first instead of losing to a timer that was merely overdue.
  */
 export class Deadlines {
   #head: Pending | undefined;
   #tail: Pending | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #sweep = (): void => this.#expire();
+  readonly #expireNow = (): void => this.#expire();
+  // `#timer` stays set until the expiry runs, so `add()` does not arm a second timer meanwhile.
+  // Not unref()'d: an unref()'d immediate lets the poll phase block until the next I/O, which
+  // would delay the expiry until Redis answers (a one-shot immediate never keeps a process alive).
+  readonly #sweep = (): void => {
+    setImmediate(this.#expireNow);
+  };
 
   constructor(readonly ms: number) {}
 
