@@ -6,6 +6,7 @@ import { parseHttpDate } from './conditional.js';
 import type { CacheEntry, StoredHeaders } from './entry.js';
 import { strongEtag } from './hash.js';
 import { parseVary } from './key.js';
+import { ownBytes } from './own-bytes.js';
 import { type BypassReason, responseNotStorable, type StorePolicy, UNSTORED_HEADERS } from './storable.js';
 
 export interface EntryPolicy extends StorePolicy {
@@ -76,7 +77,7 @@ export function buildEntry(
   const encoded = headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity';
   const vary = varyAll.filter((name) => encoded || name !== 'accept-encoding');
   return {
-    entry: { status: captured.status, headers, body: captured.body, etag, storedAt: now, ...lifetime, tags },
+    entry: { status: captured.status, headers, body: ownBytes(captured.body), etag, storedAt: now, ...lifetime, tags },
     vary,
   };
 }

@@ -1,5 +1,7 @@
 /** A stored response and its binary encoding for Redis (a length-prefixed JSON head, then the raw body). */
 
+import { ownBytes } from './own-bytes.js';
+
 export type StoredHeaders = Record<string, string | string[]>;
 
 export interface CacheEntry {
@@ -77,7 +79,7 @@ export function decodeEntry(data: Buffer): { entry: CacheEntry; extra: Record<st
   const entry: CacheEntry = {
     status: head.s,
     headers: head.h,
-    body: Buffer.from(data.subarray(5 + length)),
+    body: ownBytes(data.subarray(5 + length)),
     etag: head.e,
     storedAt: head.t,
     ttl: head.ttl,

@@ -2,6 +2,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { CacheEntry } from './entry.js';
+import { ownBytes } from './own-bytes.js';
 
 export type Encoding = 'br' | 'gzip';
 
@@ -63,16 +64,17 @@ export function variantEtag(etag: string, encoding: Encoding): string {
   return etag.endsWith('"') ? `${etag.slice(0, -1)}-${encoding}"` : `${etag}-${encoding}`;
 }
 
-function compress(encoding: Encoding, body: Buffer): Promise<Buffer> {
-  if (encoding === 'br') {
-    return brotli(body, {
-      params: {
-        [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
-        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
-      },
-    });
-  }
-  return gzip(body, { level: 6 });
+async function compress(encoding: Encoding, body: Buffer): Promise<Buffer> {
+  const compressed =
+    encoding === 'br'
+      ? await brotli(body, {
+          params: {
+            [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
+            [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+          },
+        })
+      : await gzip(body, { level: 6 });
+  return ownBytes(compressed); // kept as long as the entry: not a view into a pool slab
 }
 
 const cache = new WeakMap<CacheEntry, Map<Encoding, Promise<Variant>>>();
