@@ -20,10 +20,16 @@ export interface TieredOptions {
   readonly onError: (operation: string, error: Error, route: string | undefined) => void;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
+/**
+ * `promise`, or a rejection after `ms`. The rejection waits for the check phase (`setImmediate`)
+ * after the timer fires: the poll phase in between reads the sockets, so a Redis reply that arrived
+ * while the process was busy (a long synchronous callback, a CPU-starved host) still wins.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, operation: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`cache: ${operation} timed out after ${ms} ms`)), ms);
+    const expire = (): void => reject(new Error(`cache: ${operation} timed out after ${ms} ms`));
+    timer = setTimeout(() => setImmediate(expire), ms);
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
