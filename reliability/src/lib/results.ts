@@ -40,7 +40,7 @@ export function recordCase(result: CaseResult): void {
   );
 }
 
-/** Every recorded case, sorted by scenario then file name (the order the cases were named). */
+/** Every recorded case, by scenario, then in the order the cases were recorded. */
 export function readCases(dir = resultsDir): CaseResult[] {
   let names: string[];
   try {
@@ -50,6 +50,11 @@ export function readCases(dir = resultsDir): CaseResult[] {
   }
   return names
     .filter((name) => name.endsWith('.json') && name.includes('--'))
-    .sort()
-    .map((name) => JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as CaseResult);
+    .map((name) => JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as CaseResult)
+    .sort(
+      (a, b) =>
+        a.scenario.localeCompare(b.scenario) ||
+        (a.recordedAt ?? '').localeCompare(b.recordedAt ?? '') ||
+        a.case.localeCompare(b.case),
+    );
 }
