@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { stopChildren, trackChild } from './children.js';
 
 /** The repository root (this file is reliability/src/lib/ or reliability/dist/lib/). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -35,11 +35,6 @@ export interface StartAppOptions {
   readyTimeoutMs?: number;
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 /**
  * Starts `examples/api/dist/server.js` as its own process (as a deployment runs it) and resolves
  * once it prints the port it listens on. Every process started here is SIGKILLed when the test
@@ -52,11 +47,10 @@ export async function startAppProcess(options: StartAppOptions = {}): Promise<Ap
     env: { ...process.env, NODE_ENV: 'production', PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
+  trackChild(child);
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
-      running.delete(child);
       resolve({ code, signal });
     });
   });
@@ -108,9 +102,5 @@ export async function startAppProcess(options: StartAppOptions = {}): Promise<Ap
   };
 }
 
-/** SIGKILLs every app process still running (afterAll safety net) and waits for them. */
-export async function stopAllApps(): Promise<void> {
-  const children = [...running];
-  for (const child of children) child.kill('SIGKILL');
-  await Promise.all(children.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
-}
+/** SIGKILLs every process the suite started that is still running (afterAll safety net) and waits for them. */
+export const stopAllApps = stopChildren;

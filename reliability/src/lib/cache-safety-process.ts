@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './app-process.js';
+import { trackChild } from './children.js';
 
 /** The built server of scenario 6; `pnpm --filter @expresskit/reliability run build` makes it. */
 export const cacheSafetyServerScript = path.join(repoRoot, 'reliability/dist/lib/cache-safety-server.js');
@@ -14,11 +15,6 @@ export interface CacheSafetyServer {
   stop(): Promise<number | null>;
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 /** Starts `cache-safety-server.js` on Express `major` against `redisUrl` and waits for its "listening" line. */
 export async function startCacheSafetyServer(name: string, major: 4 | 5, redisUrl: string): Promise<CacheSafetyServer> {
   if (!existsSync(cacheSafetyServerScript)) {
@@ -30,14 +26,9 @@ export async function startCacheSafetyServer(name: string, major: 4 | 5, redisUr
     env: { ...process.env, NAME: name, EXPRESS_MAJOR: String(major), REDIS_URL: redisUrl },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.add(child);
+  trackChild(child);
   let output = '';
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name}: not listening within 30 s:\n${output}`)), 30_000);
     const collect = (chunk: Buffer): void => {
@@ -72,18 +63,4 @@ export async function startCacheSafetyServer(name: string, major: 4 | 5, redisUr
       return exited;
     },
   };
-}
-
-/** SIGKILLs every server still running (afterAll safety net) and waits for them. */
-export async function stopCacheSafetyServers(): Promise<void> {
-  const children = [...running];
-  for (const child of children) child.kill('SIGKILL');
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise((resolve) =>
-          child.exitCode === null && child.signalCode === null ? child.once('exit', resolve) : resolve(undefined),
-        ),
-    ),
-  );
 }

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from './app-process.js';
+import { trackChild } from './children.js';
 
 /** The built child script of scenario 5; `pnpm --filter @expresskit/reliability run build` makes it. */
 export const memoryChildScript = path.join(repoRoot, 'reliability/dist/lib/memory-bounds-child.js');
@@ -17,8 +18,6 @@ export interface MemoryChild {
   exit(timeoutMs?: number): Promise<number | null>;
 }
 
-const running = new Set<ChildProcess>();
-
 /** Starts `node --expose-gc memory-bounds-child.js ...args` with an IPC channel. */
 export function startMemoryChild(args: string[]): MemoryChild {
   if (!existsSync(memoryChildScript)) {
@@ -27,8 +26,7 @@ export function startMemoryChild(args: string[]): MemoryChild {
   const child = spawn(process.execPath, ['--expose-gc', memoryChildScript, ...args], {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
-  running.add(child);
-  child.once('exit', () => running.delete(child));
+  trackChild(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
@@ -84,18 +82,4 @@ export function startMemoryChild(args: string[]): MemoryChild {
       }
     },
   };
-}
-
-/** SIGKILLs every child still running (afterAll safety net) and waits for them. */
-export async function stopMemoryChildren(): Promise<void> {
-  const children = [...running];
-  for (const child of children) child.kill('SIGKILL');
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise((resolve) =>
-          child.exitCode === null && child.signalCode === null ? child.once('exit', resolve) : resolve(undefined),
-        ),
-    ),
-  );
 }

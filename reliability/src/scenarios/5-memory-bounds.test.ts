@@ -1,8 +1,9 @@
 import autocannon from 'autocannon';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stopChildren } from '../lib/children.js';
 import type { CacheBoundsMeasure, CacheBoundsResult } from '../lib/memory-bounds-cache.js';
 import type { RateLimitBoundsResult } from '../lib/memory-bounds-rate-limit.js';
-import { startMemoryChild, stopMemoryChildren } from '../lib/memory-bounds-run.js';
+import { startMemoryChild } from '../lib/memory-bounds-run.js';
 import type { MemoryReading } from '../lib/memory-bounds-sampler.js';
 import { recordCase } from '../lib/results.js';
 
@@ -68,7 +69,7 @@ async function requestItems(
 
 describe('5. memory bounds', () => {
   afterAll(async () => {
-    await stopMemoryChildren();
+    await stopChildren();
   });
 
   it(`${RATE_LIMIT_KEYS.toLocaleString('en-US')} distinct keys through rateLimit() + memoryStore({ maxKeys: ${MAX_KEYS.toLocaleString('en-US')} })`, async () => {

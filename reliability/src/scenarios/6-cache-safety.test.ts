@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { type RedisServer, startRedis } from '@expresskit/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CacheSafetyServer, startCacheSafetyServer, stopCacheSafetyServers } from '../lib/cache-safety-process.js';
+import { type CacheSafetyServer, startCacheSafetyServer } from '../lib/cache-safety-process.js';
+import { stopChildren } from '../lib/children.js';
 import { recordCase } from '../lib/results.js';
 
 const ENTRY_PREFIX = 'expresskit:cache:e:';
@@ -64,7 +65,7 @@ describe('6. cache safety', () => {
     ]);
   });
   afterAll(async () => {
-    await stopCacheSafetyServers();
+    await stopChildren();
     await redisServer?.close();
   });
 
