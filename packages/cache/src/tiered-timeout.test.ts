@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
+import { loopbackPair } from '@expresskit/testing';
 import { describe, expect, it } from 'vitest';
 import { withTimeout } from './tiered.js';
 
@@ -15,14 +14,7 @@ describe('withTimeout (the bound of one L2 operation)', () => {
   it('an answer that arrived while the process was busy wins over the overdue timer', async () => {
     // A real loopback socket: the peer's answer is written into the kernel while this process is
     // blocked past the timeout, so when it wakes up both the answer and the timer are due.
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client = connect(address.port, '127.0.0.1');
-    const [[peer]] = await Promise.all([accepted, once(client, 'connect')]);
+    const { client, peer, close } = await loopbackPair();
     try {
       const answer = new Promise<string>((resolve) => client.once('data', (data) => resolve(data.toString())));
       const bounded = withTimeout(answer, 20, 'l2-get');
@@ -33,9 +25,7 @@ describe('withTimeout (the bound of one L2 operation)', () => {
       }
       await expect(bounded).resolves.toBe('entry');
     } finally {
-      client.destroy();
-      peer.destroy();
-      server.close();
+      await close();
     }
   });
 });

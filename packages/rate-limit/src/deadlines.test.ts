@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loopbackPair } from '@expresskit/testing';
 import { describe, expect, it } from 'vitest';
 import { Deadlines, type Pending } from './deadlines.js';
 
@@ -92,14 +91,7 @@ describe('Deadlines: one shared timer for calls that all wait the same time', ()
   it('an answer that arrived while the process was busy settles its call before the overdue timer expires it', async () => {
     // A real loopback socket: the peer's answer is written into the kernel while this process
     // is blocked past the deadline, so when it wakes up both the answer and the timer are due.
-    const server = createServer();
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const accepted = once(server, 'connection') as Promise<[Socket]>;
-    const client: Socket = connect(address.port, '127.0.0.1');
-    const [[peer]] = await Promise.all([accepted, once(client, 'connect')]);
+    const { client, peer, close } = await loopbackPair();
     try {
       const deadlines = new Deadlines(20);
       const outcome: string[] = [];
@@ -121,9 +113,7 @@ describe('Deadlines: one shared timer for calls that all wait the same time', ()
       expect(outcome).toEqual(['answered']);
       expect(deadlines.size).toBe(0);
     } finally {
-      client.destroy();
-      peer.destroy();
-      server.close();
+      await close();
     }
   });
 });

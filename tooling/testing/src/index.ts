@@ -9,3 +9,4 @@ export {
   startRedis,
   startRedisCluster,
 } from './redis.js';
+export { type LoopbackPair, loopbackPair } from './sockets.js';
