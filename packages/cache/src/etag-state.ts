@@ -1,6 +1,6 @@
 /** The private per-response state of `etag()` and the two answers it sends itself (304, 412/428). */
 import type { ProblemError } from '@expresskit/core';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { notModifiedHeaders } from './conditional.js';
 import type { Config } from './etag-options.js';
 import { parseEntityTag, parseEntityTags } from './hash.js';
@@ -14,36 +14,43 @@ export interface State {
   /** Inside Express's `res.send` for a body it converts itself; an ETag now is Express's own. */
   expressMayTag: boolean;
   config: Config;
-  req: Request;
-  /** The methods the wrappers call on (set when `etag()` wraps the response). */
-  send: Response['send'];
-  end: Response['end'];
-  setHeader: Response['setHeader'];
+  /** Which wrappers are own properties of the response (the layer's then pass through). */
+  ownSend: boolean;
+  ownEnd: boolean;
+  ownSetHeader: boolean;
+  /** The members of `etag()`'s layer in the response's prototype chain, if there is one. */
+  layer: { send: Response['send']; end: Response['end']; setHeader: Response['setHeader'] } | undefined;
   /** The strong tag sent with the body, made weak when a Content-Encoding is set after it. */
   weakenTag: string | undefined;
 }
 
-/* One set of wrapper functions for every response (no closures per request): each finds its
-   response's state here. */
+/*
+ * The wrapper functions (on the layer, or own properties of a response) find their response's
+ * state here. Nothing in a state refers back to its response or request (the request is
+ * `res.req`): a WeakMap value that leads back to its key makes the garbage collector keep and
+ * revisit the entry (measured: a state holding `req` cost about 20 µs per request).
+ */
 export const states = new WeakMap<Response, State>();
 
-export function newState(res: Response, config: Config, req: Request): State {
+export function newState(config: Config): State {
   return {
     answered: false,
     evaluated: false,
     expressMayTag: false,
     config,
-    req,
-    send: res.send,
-    end: res.end,
-    setHeader: res.setHeader,
+    ownSend: false,
+    ownEnd: false,
+    ownSetHeader: false,
+    layer: undefined,
     weakenTag: undefined,
   };
 }
 
 export function stateOf(res: Response): State {
   const state = states.get(res);
-  if (state === undefined) throw new TypeError('etag(): a wrapped response method was called on another response');
+  if (state === undefined) {
+    throw new TypeError('res.precondition(): etag() does not handle this response (mount etag() before the handler)');
+  }
   return state;
 }
 
@@ -57,7 +64,7 @@ export function sendNotModified(res: Response, state: State, callback?: () => vo
   for (const name of res.getHeaderNames()) if (!Object.hasOwn(keep, name)) res.removeHeader(name);
   // A client that holds the weakened (compressed) form of a strong tag gets that form back.
   const current = tag === undefined ? undefined : parseEntityTag(tag);
-  const held = parseEntityTags(state.req.headers['if-none-match'] ?? '');
+  const held = parseEntityTags(res.req.headers['if-none-match'] ?? '');
   if (current?.weak === false && held !== '*') {
     const same = held.filter((t) => t.opaque === current.opaque);
     if (same.length > 0 && same.every((t) => t.weak)) res.setHeader('ETag', `W/${current.opaque}`);
@@ -94,7 +101,7 @@ const REPRESENTATION_HEADERS = [
 export function answerProblem(res: Response, state: State, problem: ProblemError): void {
   state.answered = true;
   if (!res.headersSent) for (const name of REPRESENTATION_HEADERS) res.removeHeader(name);
-  state.config.onError(problem, state.req, res);
+  state.config.onError(problem, res.req, res);
 }
 
 export function headerString(value: number | string | readonly string[] | undefined): string | undefined {

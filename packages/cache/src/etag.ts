@@ -1,5 +1,6 @@
 /** `etag()` and `requireIfMatch()`: the Express adapter of strong ETags and RFC 9110 preconditions. */
 import type { IncomingHttpHeaders } from 'node:http';
+import { ExpressLayer } from '@expresskit/core';
 import type { RequestHandler, Response } from 'express';
 import { checkPreconditions, parseHttpDate, preconditionFailed, preconditionRequired } from './conditional.js';
 import { type EtagOptions, type ResourceValidators, resolve } from './etag-options.js';
@@ -23,11 +24,9 @@ export function etag(options: EtagOptions = {}): RequestHandler {
     // Mounted again further down (e.g. on a router with other options): the inner options win.
     let state = states.get(res);
     if (state === undefined) {
-      state = newState(res, config, req);
+      state = newState(config);
       states.set(res, state);
-      res.precondition = preconditionMethod;
-      res.send = sendWithEtag as Response['send'];
-      res.end = endWithEtag as Response['end'];
+      attach(res, state);
     } else state.config = config;
     if (config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
       answerProblem(res, state, preconditionRequired(req.method, req.originalUrl));
@@ -35,6 +34,100 @@ export function etag(options: EtagOptions = {}): RequestHandler {
     }
     next();
   };
+}
+
+/** The members of the layer (see `ExpressLayer`): `res.precondition` and the three wrappers. */
+interface Layer {
+  precondition: Response['precondition'];
+  send: Response['send'];
+  end: Response['end'];
+  setHeader: Response['setHeader'];
+}
+
+/**
+ * The wrappers live on a layer of the app's response prototype, not on each response (an own
+ * property per response costs a hidden class each, see `ExpressLayer`). Each finds its response's
+ * state, and passes through to the method above the layer for responses `etag()` does not handle,
+ * or whose own wrapper (below) is in charge.
+ */
+const layer = new ExpressLayer('@expresskit/cache etag()', (parent) => {
+  const up = parent as Response;
+  return {
+    precondition: { value: preconditionMethod, writable: true, configurable: true },
+    send: {
+      value: function send(this: Response, ...args: unknown[]): Response {
+        const state = states.get(this);
+        if (state === undefined || state.ownSend) return up.send.apply(this, args as Parameters<Response['send']>);
+        return sendBody(this, state, args, up.send);
+      },
+      writable: true,
+      configurable: true,
+    },
+    end: {
+      value: function end(this: Response, ...args: unknown[]): Response {
+        const state = states.get(this);
+        if (state === undefined || state.ownEnd) return up.end.apply(this, args as Parameters<Response['end']>);
+        return endBody(this, state, args, up.end);
+      },
+      writable: true,
+      configurable: true,
+    },
+    setHeader: {
+      value: function setHeader(this: Response, name: string, value: number | string | readonly string[]): Response {
+        const state = states.get(this);
+        if (state === undefined || state.weakenTag === undefined || state.ownSetHeader) {
+          return up.setHeader.call(this, name, value);
+        }
+        return weakenOn(this, state, name, value, up.setHeader);
+      },
+      writable: true,
+      configurable: true,
+    },
+  } satisfies Record<keyof Layer, PropertyDescriptor>;
+});
+
+/**
+ * Makes `res.send`/`res.end`/`res.precondition` reach `etag()`. Through the layer when it is in
+ * `res`'s prototype chain and nothing shadows it; as own properties otherwise: for a response that
+ * is not an Express one, and for a method an earlier middleware already wrapped on the response
+ * (`compression()` wraps `res.end`): ours must then wrap theirs, as mounting order says.
+ */
+function attach(res: Response, state: State): void {
+  let found = layer.of(res) as Layer | undefined;
+  // An app mounted into another one after its first request lost the layer: look again.
+  if (found !== undefined && res.precondition !== preconditionMethod) found = layer.of(res, true) as Layer | undefined;
+  state.layer = found;
+  if (found === undefined || res.precondition !== preconditionMethod) res.precondition = preconditionMethod;
+  if (found === undefined || res.send !== found.send) {
+    state.ownSend = true;
+    res.send = ownSend(res.send);
+  }
+  if (found === undefined || res.end !== found.end) {
+    state.ownEnd = true;
+    res.end = ownEnd(res.end);
+  }
+}
+
+/*
+ * The own-property wrappers are closures over the method they wrap (the state must not refer to
+ * it: `compression()`'s `res.end` closes over the response). `ownWrappers` knows them.
+ */
+const ownWrappers = new WeakSet<object>();
+
+function ownSend(next: Response['send']): Response['send'] {
+  const send = function sendWithEtag(this: Response, ...args: unknown[]): Response {
+    return sendBody(this, stateOf(this), args, next);
+  } as Response['send'];
+  ownWrappers.add(send);
+  return send;
+}
+
+function ownEnd(next: Response['end']): Response['end'] {
+  const end = function endWithEtag(this: Response, ...args: unknown[]): Response {
+    return endBody(this, stateOf(this), args, next);
+  } as Response['end'];
+  ownWrappers.add(end);
+  return end;
 }
 
 /**
@@ -49,11 +142,7 @@ export function requireIfMatch(options: Pick<EtagOptions, 'onError'> = {}): Requ
       next();
       return;
     }
-    answerProblem(
-      res,
-      states.get(res) ?? newState(res, config, req),
-      preconditionRequired(req.method, req.originalUrl),
-    );
+    answerProblem(res, states.get(res) ?? newState(config), preconditionRequired(req.method, req.originalUrl));
   };
 }
 
@@ -65,7 +154,7 @@ function hasIfMatch(headers: IncomingHttpHeaders): boolean {
 /** `res.precondition(validators)`: true to go on, false when a 304/412 was sent. */
 function preconditionMethod(this: Response, validators: ResourceValidators): boolean {
   const state = stateOf(this);
-  const { req } = state;
+  const { req } = this;
   const tag = normaliseEtag(validators.etag);
   const exists = validators.exists !== false;
   const getOrHead = req.method === 'GET' || req.method === 'HEAD';
@@ -89,20 +178,19 @@ function preconditionMethod(this: Response, validators: ResourceValidators): boo
   return false;
 }
 
-/** `res.send` of a response `etag()` handles (it sees the body of HEAD responses too). */
-function sendWithEtag(this: Response, ...args: unknown[]): Response {
-  const state = stateOf(this);
+/** `res.send` of a response `etag()` handles (it sees the body of HEAD responses too); `next` sends. */
+function sendBody(res: Response, state: State, args: unknown[], next: Response['send']): Response {
   const body = args[0];
   // Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
-  if (args.length === 1 && (Buffer.isBuffer(body) || (typeof body === 'string' && !tagInEnd(this, state)))) {
-    if (decide(this, state, body, undefined)) return this;
+  if (args.length === 1 && (Buffer.isBuffer(body) || (typeof body === 'string' && !tagInEnd(res, state)))) {
+    if (decide(res, state, body, undefined)) return res;
   }
   // Other bodies reach res.end through Express, which may tag them itself first: replace that tag.
   // Once evaluated (or answered), res.end passes everything through: nothing to track.
   const track = !state.evaluated && !state.answered;
-  if (track) state.expressMayTag = this.getHeader('ETag') === undefined;
+  if (track) state.expressMayTag = res.getHeader('ETag') === undefined;
   try {
-    return state.send.apply(this, args as Parameters<Response['send']>);
+    return next.apply(res, args as Parameters<Response['send']>);
   } finally {
     if (track) state.expressMayTag = false;
   }
@@ -115,17 +203,22 @@ function sendWithEtag(this: Response, ...args: unknown[]): Response {
  * this wrapper (nothing can send the headers in between).
  */
 function tagInEnd(res: Response, state: State): boolean {
-  const req = state.req;
-  if (req.method !== 'GET' || res.end !== endWithEtag || !unconditional(req.headers)) return false;
+  const req = res.req;
+  if (
+    req.method !== 'GET' ||
+    !(state.ownEnd ? ownWrappers.has(res.end) : res.end === state.layer?.end) ||
+    !unconditional(req.headers)
+  ) {
+    return false;
+  }
   const settings = (res.app as { settings?: Record<string, unknown> } | undefined)?.settings;
   return settings !== undefined && settings['etag fn'] === undefined;
 }
 
-/** `res.end` of a response `etag()` handles (plain bodies, and what `res.send` ends with). */
-function endWithEtag(this: Response, ...args: unknown[]): Response {
-  const state = stateOf(this);
+/** `res.end` of a response `etag()` handles (plain bodies, and what `res.send` ends with); `next` ends. */
+function endBody(res: Response, state: State, args: unknown[], next: Response['end']): Response {
   // Already evaluated by res.send (the usual case), answered, or not a candidate: no body copy.
-  if (candidate(this, state)) {
+  if (candidate(res, state)) {
     const [chunk, encoding, last] = args;
     const callback = callbackOf(typeof last === 'function' ? last : typeof encoding === 'function' ? encoding : chunk);
     let body: string | Uint8Array | undefined;
@@ -134,9 +227,9 @@ function endWithEtag(this: Response, ...args: unknown[]): Response {
       const charset = bufferEncoding(encoding);
       body = charset === 'utf8' || charset === 'utf-8' ? chunk : Buffer.from(chunk, charset);
     } else if (chunk instanceof Uint8Array) body = chunk;
-    if (decide(this, state, body, callback)) return this;
+    if (decide(res, state, body, callback)) return res;
   }
-  return state.end.apply(this, args as Parameters<Response['end']>);
+  return next.apply(res, args as Parameters<Response['end']>);
 }
 
 function callbackOf(value: unknown): (() => void) | undefined {
@@ -146,7 +239,7 @@ function callbackOf(value: unknown): (() => void) | undefined {
 /** Whether a body sent now still needs a decision (a 2xx GET/HEAD not yet evaluated or answered). */
 function candidate(res: Response, state: State): boolean {
   if (state.answered || state.evaluated || res.headersSent) return false;
-  const method = state.req.method;
+  const method = res.req.method;
   if (method !== 'GET' && method !== 'HEAD') return false;
   const status = res.statusCode;
   return status >= 200 && status <= 299 && status !== 204 && status !== 205 && status !== 206;
@@ -175,7 +268,8 @@ function decide(
   callback: (() => void) | undefined,
 ): boolean {
   if (!candidate(res, state)) return false;
-  const { req, config } = state;
+  const { config } = state;
+  const req = res.req;
   state.evaluated = true;
   let tag = state.expressMayTag && body !== undefined ? undefined : headerString(res.getHeader('ETag'));
   /** The tag is a strong one made here (no need to parse it). */
@@ -215,20 +309,35 @@ function decide(
 function weakenWhenEncoded(res: Response, state: State, tag: string, strong: boolean): void {
   if (!strong && (!tag.startsWith('"') || parseEntityTag(tag)?.weak !== false)) return;
   state.weakenTag = tag;
-  state.setHeader = res.setHeader;
-  res.setHeader = setHeaderWeakening as Response['setHeader'];
+  // The layer's setHeader watches for it, unless something shadows it on this response.
+  if (state.ownSetHeader || (state.layer !== undefined && res.setHeader === state.layer.setHeader)) return;
+  state.ownSetHeader = true;
+  const next = res.setHeader;
+  res.setHeader = function setHeaderWeakening(
+    this: Response,
+    name: string,
+    value: number | string | readonly string[],
+  ): Response {
+    return weakenOn(this, stateOf(this), name, value, next);
+  } as Response['setHeader'];
 }
 
-function setHeaderWeakening(this: Response, name: string, value: number | string | readonly string[]): Response {
-  const state = stateOf(this);
+/** `res.setHeader(name, value)`, weakening the strong tag sent first when `name` is Content-Encoding. */
+function weakenOn(
+  res: Response,
+  state: State,
+  name: string,
+  value: number | string | readonly string[],
+  next: Response['setHeader'],
+): Response {
   const tag = state.weakenTag;
   if (tag !== undefined && name.length === 16 && name.toLowerCase() === 'content-encoding') {
     const encoding = String(value).trim().toLowerCase();
-    if (encoding !== '' && encoding !== 'identity' && this.getHeader('ETag') === tag) {
-      state.setHeader.call(this, 'ETag', `W/${tag}`);
+    if (encoding !== '' && encoding !== 'identity' && res.getHeader('ETag') === tag) {
+      next.call(res, 'ETag', `W/${tag}`);
     }
   }
-  return state.setHeader.call(this, name, value);
+  return next.call(res, name, value);
 }
 
 /** A declared entity tag, quoted when given bare (`v42` → `"v42"`). */

@@ -4,6 +4,7 @@ import { expect, it } from 'vitest';
 
 const expected = [
   'CHANNELS',
+  'ExpressLayer',
   'PROBLEM_CONTENT_TYPE',
   'ProblemError',
   'channel',

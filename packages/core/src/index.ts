@@ -10,6 +10,7 @@ export {
   type TypedChannel,
 } from './channels.js';
 export { type Duration, parseDuration } from './duration.js';
+export { ExpressLayer } from './layer.js';
 export {
   isProblemError,
   PROBLEM_CONTENT_TYPE,
