@@ -64,3 +64,34 @@ describe.each(expressMajors)('one cache mounted twice on a request path, $name',
     expect(calls).toBe(2);
   });
 });
+
+describe.each(expressMajors)('res.cacheTags() on the response prototype, $name', ({ express }) => {
+  let cache: ResponseCache;
+  afterEach(async () => {
+    await cache?.close();
+  });
+
+  it('is no own property of a response, reaches mounted sub-apps, and its tags invalidate', async () => {
+    cache = responseCache({ compress: false, ttl: '1m' });
+    const application = express();
+    const sub = express();
+    application.use(cache);
+    application.use('/sub', sub);
+    const own: boolean[] = [];
+    let calls = 0;
+    sub.get('/item/:id', (req, res) => {
+      calls++;
+      own.push(Object.hasOwn(res, 'cacheTags'));
+      res.cacheTags(`item:${req.params.id}`).send(`v${calls}`);
+    });
+    expect((await request(application).get('/sub/item/1')).text).toBe('v1');
+    expect((await request(application).get('/sub/item/2')).text).toBe('v2');
+    const hit = await request(application).get('/sub/item/1');
+    expect(hit.text).toBe('v1');
+    expect(hit.headers['x-cache']).toBe('HIT');
+    await cache.invalidate({ tags: ['item:1'] });
+    expect((await request(application).get('/sub/item/1')).text).toBe('v3');
+    expect((await request(application).get('/sub/item/2')).headers['x-cache']).toBe('HIT');
+    expect(own).toEqual([false, false, false]);
+  });
+});

@@ -1,4 +1,5 @@
 /** The Express adapter: `responseCache(options)` wires the pure pieces, the stores and the bus. */
+import { ExpressLayer } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { buildEntry, pointerEntry } from './build-entry.js';
 import type { CacheRequest, Lookup } from './cache-request.js';
@@ -59,6 +60,19 @@ function addCacheTags(this: Response, ...added: string[]): Response {
   return this;
 }
 
+/** `res.cacheTags` on a layer of the app's response prototype (no own property per response). */
+const cacheTagsLayer = new ExpressLayer('@expresskit/cache res.cacheTags', () => ({
+  cacheTags: { value: addCacheTags, writable: true, configurable: true },
+}));
+
+/** Makes `res.cacheTags()` available: through the layer, or as an own property where it cannot serve. */
+function provideCacheTags(res: Response): void {
+  if (res.cacheTags === addCacheTags) return;
+  // First request of an app (or an app mounted into another since): install, or look again.
+  if (cacheTagsLayer.of(res) !== undefined && res.cacheTags !== addCacheTags) cacheTagsLayer.of(res, true);
+  if (res.cacheTags !== addCacheTags) res.cacheTags = addCacheTags as Response['cacheTags'];
+}
+
 /** A response cache for GET/HEAD (see the README for the rules it follows). */
 export function responseCache(options: ResponseCacheOptions = {}): ResponseCache {
   const defaults = resolveRoute(options);
@@ -106,7 +120,7 @@ export function responseCache(options: ResponseCacheOptions = {}): ResponseCache
         next();
         return;
       }
-      res.cacheTags = addCacheTags as Response['cacheTags'];
+      provideCacheTags(res);
       let found: Lookup | undefined;
       let request: CacheRequest | undefined;
       try {
