@@ -62,9 +62,14 @@ export interface RunningServer {
 }
 
 /** Starts a bench server in its own Node process (`server-main.js <name>`) and waits until it listens. */
-export function startServer(name: string, redisUrl: string | undefined): Promise<RunningServer> {
+export function startServer(
+  name: string,
+  redisUrl: string | undefined,
+  execArgv: readonly string[] = [],
+): Promise<RunningServer> {
   const child = fork(SERVER_MAIN, [name], {
     env: { ...process.env, BENCH_REDIS_URL: redisUrl ?? '', NODE_ENV: 'production' },
+    execArgv: [...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.add(child);
