@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { expressMajors } from '@expresskit/testing';
@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { etag } from './etag.js';
 import { strongEtag } from './hash.js';
 import './index.js';
+import { rawGet } from './testing/raw-get.js';
 
 /*
  * etag()'s wrappers live on a layer of the app's response prototype (see ExpressLayer in
@@ -179,20 +180,7 @@ describe.each(expressMajors)('etag() after compression(), res.end(body) ($name)'
     server = undefined;
   });
 
-  function get(port: number, headers: Record<string, string>) {
-    return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-      const req = httpRequest({ port, path: '/list', headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
+  const get = (port: number, headers: Record<string, string>) => rawGet(port, '/list', headers);
 
   it('tags the identity bytes of res.end(body) on every request, weak when gzipped', async () => {
     const application = express();

@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { PROBLEM_CONTENT_TYPE, problemType } from '@expresskit/core';
@@ -11,6 +11,7 @@ import { type EtagOptions, etag, type ResourceValidators, requireIfMatch } from 
 import { strongEtag } from './hash.js';
 import { type ResponseCache, responseCache } from './response-cache.js';
 import './index.js';
+import { rawGet } from './testing/raw-get.js';
 
 const ITEM = { id: 1, name: 'Ada' };
 const ITEM_JSON = JSON.stringify(ITEM);
@@ -434,21 +435,7 @@ describe.each(expressMajors)('etag() after compression() on $name', ({ express }
     return (listening.address() as AddressInfo).port;
   }
 
-  /** A raw GET (supertest would decode the body), returning the bytes as sent. */
-  function get(port: number, headers: Record<string, string>) {
-    return new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
-      const req = httpRequest({ port, path: '/list', headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  }
+  const get = (port: number, headers: Record<string, string>) => rawGet(port, '/list', headers);
 
   it.each(['compression first', 'etag first'] as const)(
     'tags the identity body, weakens the tag when gzip is applied, and decodes to the same bytes (%s)',
