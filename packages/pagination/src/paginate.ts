@@ -4,12 +4,13 @@ import { bindingHash } from './canonical.js';
 import { type CursorValue, signCursor, verifyCursor } from './cursor.js';
 import { keysetSql, keyValues, normaliseSort, orderBySql, reverseSort, type SortKey } from './keyset.js';
 import { appendToList, formatLinkHeader, keptQuery, pageUrlFrom, requestOrigin } from './links.js';
+import { type PageSender, providePage } from './members.js';
 import { type PaginateOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { type BuiltPage, cursorPage, offsetPage } from './page.js';
 import { parseQueryString, type QueryParam } from './params.js';
 import { invalidParameter } from './problems.js';
 import { type CursorQuery, type OffsetQuery, ownedParams, parseCursorQuery, parseOffsetQuery } from './query.js';
-import type { CursorPagination, OffsetPagination, PageMeta } from './types.js';
+import type { CursorPagination, OffsetPagination } from './types.js';
 
 /** What `res.paginate` needs about the request, kept out of sight of user code. */
 interface RequestState {
@@ -117,12 +118,11 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
     else res.json(config.envelope(body, req));
   }
 
-  /** `res.paginate`, one function for every request: the request is `this.req`, its state in the WeakMap. */
-  function sendPage<T>(this: Response | undefined, items: readonly T[], meta: PageMeta = {}): void {
-    const req = this?.req;
-    const current = req === undefined ? undefined : state.get(req);
-    if (this === undefined || req === undefined || current === undefined) {
-      throw new TypeError('res.paginate: call it as a method of the response, res.paginate(items)');
+  /** Sends a page of `req` (its state in the WeakMap): `res.paginate` of this instance. */
+  const sendPage: PageSender = (res, req, items, meta) => {
+    const current = state.get(req);
+    if (current === undefined) {
+      throw new TypeError('res.paginate: paginate() does not handle this request (mount it before the handler)');
     }
     if (!Array.isArray(items)) throw new TypeError('res.paginate: "items" must be an array');
     const path = (req.originalUrl ?? req.url).split(/[?#]/, 1)[0] ?? '';
@@ -130,18 +130,18 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
     const kept = keptQuery(current.params, owned);
     const urlFor = (ours: ReadonlyArray<readonly [string, string]>) => pageUrlFrom(kept, origin, path, ours);
     const { query } = current;
-    let page: BuiltPage<T>;
+    let page: BuiltPage<unknown>;
     if ('offset' in query) {
       page = offsetPage(query, items, meta.total, config.maxOffset, urlFor);
     } else {
       const key = signingKey;
       if (key === undefined) throw new TypeError('paginate: cursor mode needs a "secret"'); // checked at creation
       const expires = config.cursorTtl === undefined ? undefined : config.now() + config.cursorTtl;
-      const cursorOf = (item: T) => signCursor(keyValues(item, current.sort), key, current.binding, expires);
+      const cursorOf = (item: unknown) => signCursor(keyValues(item, current.sort), key, current.binding, expires);
       page = cursorPage(query, items, meta.total, cursorOf, urlFor, config.names);
     }
-    send(req, this, page, meta.total);
-  }
+    send(req, res, page, meta.total);
+  };
 
   return function paginateMiddleware(req: Request, res: Response, next: NextFunction): void {
     const params = parseQueryString(req.originalUrl ?? req.url);
@@ -167,9 +167,8 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
       else config.onError(error, req, res, next);
       return;
     }
-    req.pagination = pagination;
     state.set(req, requestState);
-    res.paginate = sendPage;
+    providePage(req, res, pagination, sendPage);
     next();
   };
 }
