@@ -429,6 +429,10 @@ describe.each(expressMajors)('etag() after compression() on $name', ({ express }
     application.get('/list', (_req, res) => {
       res.type('json').send(body);
     });
+    application.get('/ended', (_req, res) => {
+      res.setHeader('Content-Type', 'application/json');
+      res.end(body);
+    });
     const listening = application.listen(0);
     server = listening;
     await new Promise((resolve) => listening.once('listening', resolve));
@@ -461,6 +465,26 @@ describe.each(expressMajors)('etag() after compression() on $name', ({ express }
     expect(gzip.headers['content-encoding']).toBe('gzip');
     expect(gzip.headers.etag).toBe(`W/${identityTag}`);
     expect(gunzipSync(gzip.body).equals(Buffer.from(body))).toBe(true);
+  });
+
+  it('tags the identity bytes of res.end(body) on every request, weak when gzipped (compression wraps res.end)', async () => {
+    const port = await listen();
+    // The first request installs etag()'s layer; compression() has wrapped res.end on every one.
+    for (let i = 0; i < 3; i++) {
+      const gzip = await rawGet(port, '/ended', { 'accept-encoding': 'gzip' });
+      expect(gzip.headers['content-encoding']).toBe('gzip');
+      expect(gzip.headers.etag).toBe(`W/${identityTag}`);
+      expect(gunzipSync(gzip.body).equals(Buffer.from(body))).toBe(true);
+      const identity = await rawGet(port, '/ended', { 'accept-encoding': 'identity' });
+      expect(identity.headers.etag).toBe(identityTag);
+      expect(identity.body.equals(Buffer.from(body))).toBe(true);
+    }
+    const revalidated = await rawGet(port, '/ended', {
+      'accept-encoding': 'gzip',
+      'if-none-match': `W/${identityTag}`,
+    });
+    expect(revalidated.status).toBe(304);
+    expect(revalidated.body.length).toBe(0);
   });
 
   it('revalidates the weak (compressed) and the strong tag with 304 and echoes the form the client holds', async () => {
