@@ -7,16 +7,20 @@ import { ExpressLayer } from '@expresskit/core';
 import type { Request, Response } from 'express';
 import type { PageMeta, Pagination } from './types.js';
 
-/** Sends a page for the `paginate()` instance that handled the request. */
-export type PageSender = (res: Response, req: Request, items: readonly unknown[], meta: PageMeta) => void;
+/** Sends a page for the `paginate()` instance that handled the request, with that instance's state of it. */
+export type PageSender<S> = (res: Response, req: Request, items: readonly unknown[], meta: PageMeta, state: S) => void;
 
-interface Entry {
+interface Entry<S> {
   readonly pagination: Pagination;
-  readonly send: PageSender;
+  readonly send: PageSender<S>;
+  readonly state: S;
 }
 
-/** Per request. An entry must not refer back to its request (V8 would keep and revisit it). */
-const entries = new WeakMap<object, Entry>();
+/**
+ * Per request: the one WeakMap write of `paginate()`. An entry must not refer back to its request
+ * (V8 would have to keep and revisit it).
+ */
+const entries = new WeakMap<object, Entry<unknown>>();
 
 function readPagination(this: object): Pagination | undefined {
   return entries.get(this)?.pagination;
@@ -37,7 +41,7 @@ function paginateMethod(this: Response | undefined, items: readonly unknown[], m
   if (entry === undefined) {
     throw new TypeError('res.paginate: paginate() does not handle this request (mount it before the handler)');
   }
-  entry.send(this, req, items, meta);
+  entry.send(this, req, items, meta, entry.state);
 }
 
 const requestLayer = new ExpressLayer('@expresskit/pagination req.pagination', () => ({
@@ -53,8 +57,14 @@ const responseLayer = new ExpressLayer('@expresskit/pagination res.paginate', ()
  * the layers, or as own properties where they cannot serve (not an Express request, or something
  * shadows them).
  */
-export function providePage(req: Request, res: Response, pagination: Pagination, send: PageSender): void {
-  entries.set(req, { pagination, send });
+export function providePage<S>(
+  req: Request,
+  res: Response,
+  pagination: Pagination,
+  send: PageSender<S>,
+  state: S,
+): void {
+  entries.set(req, { pagination, send, state } as Entry<unknown>);
   if (req.pagination !== pagination) {
     // First request of an app (or an app mounted into another since): install, or look again.
     if (requestLayer.of(req) !== undefined && req.pagination !== pagination) requestLayer.of(req, true);

@@ -57,7 +57,6 @@ function bindingOf(
  */
 export function paginate(options: PaginateOptions = {}): RequestHandler {
   const config = resolveOptions(options);
-  const state = new WeakMap<Request, RequestState>();
   const owned = ownedParams(config.mode, config.names);
   const bindNames = typeof config.bind === 'function' || config.bind === undefined ? undefined : new Set(config.bind);
   const signingKey = config.secrets[0];
@@ -118,12 +117,8 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
     else res.json(config.envelope(body, req));
   }
 
-  /** Sends a page of `req` (its state in the WeakMap): `res.paginate` of this instance. */
-  const sendPage: PageSender = (res, req, items, meta) => {
-    const current = state.get(req);
-    if (current === undefined) {
-      throw new TypeError('res.paginate: paginate() does not handle this request (mount it before the handler)');
-    }
+  /** Sends a page of `req` from its state: `res.paginate` of this instance. */
+  const sendPage: PageSender<RequestState> = (res, req, items, meta, current) => {
     if (!Array.isArray(items)) throw new TypeError('res.paginate: "items" must be an array');
     const path = (req.originalUrl ?? req.url).split(/[?#]/, 1)[0] ?? '';
     const origin = originOf(req, config.origin);
@@ -167,8 +162,7 @@ export function paginate(options: PaginateOptions = {}): RequestHandler {
       else config.onError(error, req, res, next);
       return;
     }
-    state.set(req, requestState);
-    providePage(req, res, pagination, sendPage);
+    providePage(req, res, pagination, sendPage, requestState);
     next();
   };
 }
