@@ -5,27 +5,13 @@ import { expressMajors } from '@expresskit/testing';
 import compression from 'compression';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ResponseCache, responseCache } from './response-cache.js';
+import { type RawResponse, rawGet } from './testing/raw-get.js';
 import { sampleEntry } from './testing/store-contract.js';
 import { readyVariant, variantOf } from './variants.js';
 
-/** GET over plain node:http: the raw bytes as sent (supertest would decode br/gzip). */
-function rawGet(
-  server: Server,
-  path: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  const { port } = server.address() as AddressInfo;
-  return new Promise((resolve, reject) => {
-    http
-      .get({ host: '127.0.0.1', port, path, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-      })
-      .on('error', reject);
-  });
+/** GET over plain node:http on `server`: the raw bytes as sent (supertest would decode br/gzip). */
+function rawGetFrom(server: Server, path: string, headers: Record<string, string>): Promise<RawResponse> {
+  return rawGet((server.address() as AddressInfo).port, path, headers);
 }
 
 describe.each(expressMajors)('compressed variants on $name', ({ express }) => {
@@ -48,7 +34,7 @@ describe.each(expressMajors)('compressed variants on $name', ({ express }) => {
     const server = application.listen(0);
     try {
       const get = (encoding: string, extra: Record<string, string> = {}) =>
-        rawGet(server, '/big', { 'accept-encoding': encoding, ...extra });
+        rawGetFrom(server, '/big', { 'accept-encoding': encoding, ...extra });
       const identity = await get('identity');
       expect(identity.headers['content-encoding']).toBeUndefined();
       expect(identity.body.toString()).toBe(body);
@@ -127,10 +113,10 @@ describe.each(expressMajors)('first (compressing) and later (synchronous) HITs o
     });
     const server = application.listen(0);
     try {
-      const miss = await rawGet(server, '/list', { 'accept-encoding': 'identity' });
+      const miss = await rawGetFrom(server, '/list', { 'accept-encoding': 'identity' });
       expect(miss.headers['x-cache']).toBe('MISS');
-      const first = await rawGet(server, '/list', { 'accept-encoding': 'gzip' });
-      const second = await rawGet(server, '/list', { 'accept-encoding': 'gzip' });
+      const first = await rawGetFrom(server, '/list', { 'accept-encoding': 'gzip' });
+      const second = await rawGetFrom(server, '/list', { 'accept-encoding': 'gzip' });
       for (const hit of [first, second]) {
         expect(hit.status).toBe(200);
         expect(hit.headers['x-cache']).toBe('HIT');
@@ -144,13 +130,13 @@ describe.each(expressMajors)('first (compressing) and later (synchronous) HITs o
       }
       expect(second.headers.etag).toBe(first.headers.etag);
       expect(Buffer.compare(second.body, first.body)).toBe(0);
-      const identity = await rawGet(server, '/list', { 'accept-encoding': 'identity' });
+      const identity = await rawGetFrom(server, '/list', { 'accept-encoding': 'identity' });
       expect(identity.headers['x-cache']).toBe('HIT');
       expect(identity.headers['content-encoding']).toBeUndefined();
       expect(identity.headers['content-length']).toBe(String(Buffer.byteLength(body)));
       expect(identity.headers.etag).toBe(miss.headers.etag);
       expect(identity.body.toString()).toBe(body);
-      const notModified = await rawGet(server, '/list', {
+      const notModified = await rawGetFrom(server, '/list', {
         'accept-encoding': 'identity',
         'if-none-match': identity.headers.etag ?? '',
       });
