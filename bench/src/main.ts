@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { MICRO_CONTENDERS, MICRO_SCENARIO, runMicro } from './micro.js';
 import { type RunInfo, renderReport, type ScenarioResult } from './report.js';
 import { load } from './runner/load.js';
-import { parseOptions, USAGE } from './runner/options.js';
+import { type BenchOptions, parseOptions, USAGE } from './runner/options.js';
 import {
   installCleanup,
   type RunningRedis,
@@ -34,41 +34,90 @@ async function requestHeaders(contender: Contender, server: RunningServer): Prom
   return { 'if-none-match': tag };
 }
 
+/** One round's servers: every contender of the scenario in a fresh process, warmed up. */
+interface RoundServers {
+  targets: Map<string, { contender: Contender; server: RunningServer; headers: Record<string, string> }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the scenario's servers for one round. Every round gets new processes: what a process
+ * happens to get (JIT decisions, heap layout) shifts its speed by several per cent for its whole
+ * life, so rounds on the same processes would repeat that bias instead of sampling it.
+ */
+async function startRound(scenario: Scenario, redisUrl: string | undefined): Promise<RoundServers> {
+  const servers: RunningServer[] = [];
+  const stop = () => Promise.all(servers.map((server) => server.stop())).then(() => undefined);
+  try {
+    for (const contender of scenario.contenders) servers.push(await startServer(contender.server, redisUrl));
+    const targets: RoundServers['targets'] = new Map();
+    for (const [i, contender] of scenario.contenders.entries()) {
+      const server = servers[i] as RunningServer;
+      const headers = await requestHeaders(contender, server);
+      targets.set(contender.id, { contender, server, headers });
+    }
+    return { targets, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function loadOf(
+  contender: Contender,
+  server: RunningServer,
+  headers: Record<string, string>,
+  options: BenchOptions,
+  duration: number,
+): Promise<Sample> {
+  return load({
+    url: server.url + contender.path,
+    headers,
+    duration,
+    connections: options.connections,
+    status: contender.status,
+  });
+}
+
+/**
+ * One measured run, right after the contender's own warm-up (so each is measured just warmed,
+ * whatever its place in the round: an idle process shrinks its heap), with the server process's
+ * CPU time per request.
+ */
+async function measure(
+  target: { contender: Contender; server: RunningServer; headers: Record<string, string> },
+  options: BenchOptions,
+): Promise<Sample> {
+  await loadOf(target.contender, target.server, target.headers, options, options.warmup);
+  const before = await target.server.cpuMicros();
+  const sample = await loadOf(target.contender, target.server, target.headers, options, options.duration);
+  const used = (await target.server.cpuMicros()) - before;
+  return { ...sample, cpu: used / (sample.requests ?? Number.NaN) };
+}
+
 async function runScenario(
   scenario: Scenario,
-  options: ReturnType<typeof parseOptions>,
+  options: BenchOptions,
   redis: () => Promise<RunningRedis>,
 ): Promise<ScenarioResult> {
   const base = { id: scenario.id, title: scenario.title, about: scenario.about, baseline: scenario.baseline };
-  const servers: RunningServer[] = [];
   try {
     const redisUrl = scenario.redis ? (await redis()).url : undefined;
-    for (const contender of scenario.contenders) servers.push(await startServer(contender.server, redisUrl));
-    const targets = new Map<string, { contender: Contender; server: RunningServer; headers: Record<string, string> }>();
-    for (const [i, contender] of scenario.contenders.entries()) {
-      const server = servers[i] as RunningServer;
-      targets.set(contender.id, { contender, server, headers: await requestHeaders(contender, server) });
-    }
-    const run = (id: string, duration: number) => {
-      const target = targets.get(id);
-      if (!target) throw new Error(`unknown contender ${id}`);
-      return load({
-        url: target.server.url + target.contender.path,
-        headers: target.headers,
-        duration,
-        connections: options.connections,
-        status: target.contender.status,
-      });
-    };
-    for (const contender of scenario.contenders) await run(contender.id, options.warmup);
     const samples = new Map<string, Sample[]>(scenario.contenders.map((c) => [c.id, []]));
     for (let round = 0; round < options.rounds; round++) {
-      for (const contender of roundOrder(scenario.contenders, round)) {
-        const sample = await run(contender.id, options.duration);
-        samples.get(contender.id)?.push(sample);
-        console.log(
-          `  round ${round + 1} ${contender.id.padEnd(18)} ${sample.rps.toFixed(0).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms`,
-        );
+      const servers = await startRound(scenario, redisUrl);
+      try {
+        for (const contender of roundOrder(scenario.contenders, round)) {
+          const target = servers.targets.get(contender.id);
+          if (!target) throw new Error(`unknown contender ${contender.id}`);
+          const sample = await measure(target, options);
+          samples.get(contender.id)?.push(sample);
+          console.log(
+            `  round ${round + 1} ${contender.id.padEnd(18)} ${sample.rps.toFixed(0).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms  ${sample.cpu?.toFixed(1)} µs CPU/req`,
+          );
+        }
+      } finally {
+        await servers.stop();
       }
     }
     return {
@@ -81,12 +130,10 @@ async function runScenario(
     const message = error instanceof Error ? error.message : String(error);
     console.error(`  FAILED: ${message}`);
     return { ...base, unit: 'req/s', rows: [], targets: [], error: message };
-  } finally {
-    await Promise.all(servers.map((server) => server.stop()));
   }
 }
 
-function runMicroScenario(options: ReturnType<typeof parseOptions>): ScenarioResult {
+function runMicroScenario(options: BenchOptions): ScenarioResult {
   const samples = runMicro(options.rounds, Math.max(200, options.duration * 400));
   const contenders = MICRO_CONTENDERS.map(({ id, label }) => ({ id, label }));
   for (const { id } of contenders) {
@@ -102,7 +149,7 @@ function runMicroScenario(options: ReturnType<typeof parseOptions>): ScenarioRes
 }
 
 async function main(): Promise<number> {
-  let options: ReturnType<typeof parseOptions>;
+  let options: BenchOptions;
   try {
     options = parseOptions(process.argv.slice(2), IDS);
   } catch (error) {

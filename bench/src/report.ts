@@ -32,6 +32,7 @@ export interface RunInfo {
 
 const fixed = (value: number | undefined, digits: number) => (value === undefined ? '–' : value.toFixed(digits));
 const ratio = (value: number) => `${value.toFixed(2)}×`;
+const optionalRatio = (value: number | undefined) => (value === undefined ? '–' : ratio(value));
 
 function labelOf(result: ScenarioResult, id: string): string {
   return result.rows.find((row) => row.id === id)?.label ?? id;
@@ -40,19 +41,23 @@ function labelOf(result: ScenarioResult, id: string): string {
 function table(result: ScenarioResult): string {
   const latency = result.unit === 'req/s';
   const head = latency
-    ? ['| contender | req/s | p50 ms | p99 ms | ratio to baseline |', '| --- | ---: | ---: | ---: | ---: |']
+    ? [
+        '| contender | req/s | p50 ms | p99 ms | ratio to baseline | CPU µs/req | CPU ratio |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ]
     : ['| contender | ops/s | ratio to baseline |', '| --- | ---: | ---: |'];
   const lines = result.rows.map((row) => {
     const name = row.id === result.baseline ? `${row.label} (baseline)` : row.label;
     return latency
-      ? `| ${name} | ${fixed(row.rps, 0)} | ${fixed(row.p50, 1)} | ${fixed(row.p99, 1)} | ${ratio(row.ratio)} |`
+      ? `| ${name} | ${fixed(row.rps, 0)} | ${fixed(row.p50, 1)} | ${fixed(row.p99, 1)} | ${ratio(row.ratio)} | ${fixed(row.cpu, 1)} | ${optionalRatio(row.cpuRatio)} |`
       : `| ${name} | ${fixed(row.rps, 1)} | ${ratio(row.ratio)} |`;
   });
   return [...head, ...lines].join('\n');
 }
 
 function targetLine(result: ScenarioResult, target: TargetOutcome): string {
-  return `${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)}: **${ratio(target.ratio)}** (target ≥ ${ratio(target.min)}) — ${target.met ? 'met' : '**not met**'}`;
+  const cpu = target.cpuRatio === undefined ? '' : `; by CPU per request ${ratio(target.cpuRatio)}`;
+  return `${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)}: **${ratio(target.ratio)}** (target ≥ ${ratio(target.min)}) — ${target.met ? 'met' : '**not met**'}${cpu}`;
 }
 
 /** The paragraph under a scenario's table: what it measures, then the figures of this run. */
@@ -63,7 +68,12 @@ export function paragraph(result: ScenarioResult, rounds: number): string {
     .map((row) => {
       const low = Math.min(...row.ratios);
       const high = Math.max(...row.ratios);
-      return `${row.label} ran at ${ratio(row.ratio)} the baseline (${labelOf(result, result.baseline)}), median of ${rounds} same-round ratios ranging ${low.toFixed(2)}–${high.toFixed(2)}`;
+      const base = result.rows.find((other) => other.id === result.baseline);
+      const cpu =
+        row.cpuRatio === undefined || row.cpu === undefined || base?.cpu === undefined
+          ? ''
+          : `, and cost ${row.cpu.toFixed(1)} µs of server CPU per request against ${base.cpu.toFixed(1)} µs (CPU ratio ${ratio(row.cpuRatio)})`;
+      return `${row.label} ran at ${ratio(row.ratio)} the baseline (${labelOf(result, result.baseline)}), median of ${rounds} same-round ratios ranging ${low.toFixed(2)}–${high.toFixed(2)}${cpu}`;
     });
   const verdicts = result.targets.map((target) => targetLine(result, target));
   const verdict =
@@ -77,10 +87,10 @@ export function paragraph(result: ScenarioResult, rounds: number): string {
 export function renderReport(info: RunInfo, results: readonly ScenarioResult[]): string {
   const targets = results.flatMap((result) =>
     result.error
-      ? [`| ${result.title} | – | – | not measured |`]
+      ? [`| ${result.title} | – | – | not measured | – |`]
       : result.targets.map(
           (target) =>
-            `| ${result.title}: ${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)} | ${ratio(target.ratio)} | ≥ ${ratio(target.min)} | ${target.met ? 'met' : '**not met**'} |`,
+            `| ${result.title}: ${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)} | ${ratio(target.ratio)} | ≥ ${ratio(target.min)} | ${target.met ? 'met' : '**not met**'} | ${optionalRatio(target.cpuRatio)} |`,
         ),
   );
   const sections = results.map((result) =>
@@ -94,13 +104,14 @@ export function renderReport(info: RunInfo, results: readonly ScenarioResult[]):
     `- Date: ${info.date}`,
     `- Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB.toFixed(1)} GiB, ${info.os}`,
     `- Node.js ${info.node}; load average ${info.loadBefore.toFixed(2)} at the start, ${info.loadAfter.toFixed(2)} at the end`,
-    `- Mode: ${info.mode}: ${info.rounds} rounds × ${info.duration} s per contender after a ${info.warmup} s warm-up, ${info.connections} connections, loopback, every server in its own process, contenders interleaved (order rotated each round); took ${Math.round(info.elapsedSeconds)} s`,
-    '- req/s, p50 and p99 are medians over the rounds; a ratio is the median of the per-round ratios to the contender measured in the same round.',
+    `- Mode: ${info.mode}: ${info.rounds} rounds × ${info.duration} s per contender after a ${info.warmup} s warm-up, ${info.connections} connections, loopback, every server in its own process (new processes every round), contenders interleaved (order rotated each round); took ${Math.round(info.elapsedSeconds)} s`,
+    '- req/s, p50 and p99 are medians over the rounds; a ratio is the median of the per-round ratios to the contender measured in the same round. Targets are judged on req/s.',
+    "- CPU µs/req is the server process's CPU time (user + system) during the measured run divided by its responses: what one request costs the server, without the load generator that shares the machine. CPU ratio is the median of the per-round (baseline's CPU per request ÷ this one's): above 1.00× it costs less than the baseline, the same direction as the req/s ratio.",
     '',
     '## Targets',
     '',
-    '| comparison | ratio | target | |',
-    '| --- | ---: | ---: | --- |',
+    '| comparison | ratio | target | | CPU ratio |',
+    '| --- | ---: | ---: | --- | ---: |',
     ...targets,
     '',
     ...sections.flatMap((section) => [section, '']),

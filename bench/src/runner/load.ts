@@ -14,7 +14,7 @@ export interface LoadOptions {
 export class LoadError extends Error {}
 
 /**
- * Runs autocannon against one server and returns req/s, p50 and p99. A run with a connection
+ * Runs autocannon against one server and returns req/s, the responses counted, p50 and p99. A run with a connection
  * error, a timeout or any response of another status than expected throws: a benchmark of a
  * server that rejects (429), fails (5xx) or answers differently measures nothing.
  */
@@ -40,6 +40,7 @@ export async function load(options: LoadOptions): Promise<Sample> {
   }
   return {
     rps: right / result.duration,
+    requests: right,
     p50: result.latency.p50,
     p99: result.latency.p99,
   };

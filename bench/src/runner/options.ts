@@ -14,9 +14,10 @@ export interface BenchOptions {
 }
 
 export const USAGE = `Usage: pnpm bench [--quick] [--only <scenario>[,<scenario>…]] [--rounds n] [--duration s] [--connections n] [--out file]
-  --quick        smoke run: 3 rounds × 1 s per contender (≈ 2 min); writes RESULTS.quick.md
+  --quick        smoke run: 3 rounds × 1 s per contender (≈ 3 min); writes RESULTS.quick.md
   --only         run only these scenarios (ids below); writes RESULTS.partial.md
-  a full run (3 rounds × 5 s, ≈ 8 min) rewrites RESULTS.md`;
+  a full run (5 rounds × 3 s after a 2 s warm-up, new server processes every round, ≈ 12 min)
+  rewrites RESULTS.md`;
 
 function positive(name: string, text: string | undefined, fallback: number, integer: boolean): number {
   if (text === undefined) return fallback;
@@ -51,14 +52,14 @@ export function parseOptions(argv: readonly string[], scenarioIds: readonly stri
   if (unknown.length > 0) {
     throw new TypeError(`bench: unknown scenario ${unknown.join(', ')}; known: ${scenarioIds.join(', ')}`);
   }
-  const rounds = positive('rounds', values.rounds, 3, true);
+  const rounds = positive('rounds', values.rounds, quick ? 3 : 5, true);
   if (rounds < 3) throw new TypeError(`bench: "--rounds" must be at least 3, got ${rounds}`);
   const partial = quick || (only !== undefined && only.length < scenarioIds.length);
   return {
     quick,
     only,
     rounds,
-    duration: positive('duration', values.duration, quick ? 1 : 5, false),
+    duration: positive('duration', values.duration, quick ? 1 : 3, false),
     warmup: positive('warmup', values.warmup, quick ? 0.5 : 2, false),
     connections: positive('connections', values.connections, 10, true),
     out: values.out ?? (quick ? 'RESULTS.quick.md' : partial ? 'RESULTS.partial.md' : 'RESULTS.md'),

@@ -58,16 +58,42 @@ export interface RunningServer {
   name: string;
   port: number;
   url: string;
+  /** The CPU time (user + system, µs) the server process has used so far. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Starts a bench server in its own Node process (`server-main.js <name>`) and waits until it listens. */
+/** Asks the child for its `process.cpuUsage()` total over IPC. */
+function cpuOf(child: ChildProcess, name: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error(`bench server "${name}" did not report its CPU time within 10 s`));
+    }, 10_000);
+    function onMessage(message: unknown): void {
+      const answer = message as { type?: string; micros?: number };
+      if (answer.type !== 'cpu' || typeof answer.micros !== 'number') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(answer.micros);
+    }
+    child.on('message', onMessage);
+    child.send({ type: 'cpu' });
+  });
+}
+
+/**
+ * Starts a bench server in its own Node process (`server-main.js <name>`) and waits until it
+ * listens. `main` is the entry script (the built one next to this module; tests, which run the
+ * sources, pass `dist/server-main.js`).
+ */
 export function startServer(
   name: string,
   redisUrl: string | undefined,
   execArgv: readonly string[] = [],
+  main: string = SERVER_MAIN,
 ): Promise<RunningServer> {
-  const child = fork(SERVER_MAIN, [name], {
+  const child = fork(main, [name], {
     env: { ...process.env, BENCH_REDIS_URL: redisUrl ?? '', NODE_ENV: 'production' },
     execArgv: [...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -89,7 +115,13 @@ export function startServer(
       clearTimeout(timer);
       child.removeAllListeners('exit');
       const port = ready.port;
-      resolve({ name, port, url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) });
+      resolve({
+        name,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        cpuMicros: () => cpuOf(child, name),
+        stop: () => stopChild(child),
+      });
     });
   });
 }

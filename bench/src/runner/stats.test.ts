@@ -5,7 +5,7 @@ import { MICRO_CONTENDERS } from '../micro.js';
 import { CATALOG, FIELDS_MASK } from '../payload.js';
 import { paragraph, renderReport, type ScenarioResult } from '../report.js';
 import { parseOptions } from './options.js';
-import { evaluateTargets, median, roundOrder, roundRatios, summarize } from './stats.js';
+import { cpuRatios, evaluateTargets, median, roundOrder, roundRatios, summarize } from './stats.js';
 
 describe('stats', () => {
   it('median of odd and even counts, unsorted input left alone', () => {
@@ -32,8 +32,28 @@ describe('stats', () => {
       ]),
     );
     expect(rows).toEqual([
-      { id: 'base', label: 'Base', rps: 100, p50: 10, p99: 100, ratio: 1, ratios: [1, 1, 1] },
-      { id: 'ours', label: 'Ours', rps: 120, p50: 1, p99: 9, ratio: 1.2, ratios: [1.2, 0.8, 1.5] },
+      {
+        id: 'base',
+        label: 'Base',
+        rps: 100,
+        p50: 10,
+        p99: 100,
+        ratio: 1,
+        ratios: [1, 1, 1],
+        cpu: undefined,
+        cpuRatio: undefined,
+      },
+      {
+        id: 'ours',
+        label: 'Ours',
+        rps: 120,
+        p50: 1,
+        p99: 9,
+        ratio: 1.2,
+        ratios: [1.2, 0.8, 1.5],
+        cpu: undefined,
+        cpuRatio: undefined,
+      },
     ]);
     expect(
       evaluateTargets(
@@ -43,8 +63,54 @@ describe('stats', () => {
           ['ours', ours],
         ]),
       ),
-    ).toEqual([{ subject: 'ours', reference: 'base', min: 1.25, ratio: 1.2, met: false }]);
+    ).toEqual([{ subject: 'ours', reference: 'base', min: 1.25, ratio: 1.2, cpuRatio: undefined, met: false }]);
     expect(() => roundRatios([{ rps: 1 }], base)).toThrow(RangeError);
+  });
+
+  it('CPU per request: medians, and baseline ÷ own round by round (above 1: cheaper)', () => {
+    const base = [
+      { rps: 100, cpu: 200 },
+      { rps: 100, cpu: 300 },
+      { rps: 100, cpu: 250 },
+    ];
+    const ours = [
+      { rps: 90, cpu: 250 },
+      { rps: 110, cpu: 200 },
+      { rps: 100, cpu: 250 },
+    ];
+    expect(cpuRatios(ours, base)).toEqual([0.8, 1.5, 1]);
+    const [baseRow, ourRow] = summarize(
+      [
+        { id: 'base', label: 'Base' },
+        { id: 'ours', label: 'Ours' },
+      ],
+      'base',
+      new Map([
+        ['base', base],
+        ['ours', ours],
+      ]),
+    );
+    expect([baseRow?.cpu, baseRow?.cpuRatio, ourRow?.cpu, ourRow?.cpuRatio]).toEqual([250, 1, 250, 1]);
+    const samples = new Map([
+      ['base', base],
+      ['ours', ours],
+    ]);
+    expect(evaluateTargets([{ subject: 'ours', reference: 'base', min: 1 }], samples)).toEqual([
+      { subject: 'ours', reference: 'base', min: 1, ratio: 1, cpuRatio: 1, met: true },
+    ]);
+    // One round without a CPU figure (or a zero): no CPU ratio at all rather than one of fewer rounds.
+    expect(cpuRatios([{ rps: 1 }, { rps: 1, cpu: 2 }, { rps: 1, cpu: 3 }], base)).toBeUndefined();
+    expect(
+      cpuRatios(
+        [
+          { rps: 1, cpu: 0 },
+          { rps: 1, cpu: 2 },
+          { rps: 1, cpu: 3 },
+        ],
+        base,
+      ),
+    ).toBeUndefined();
+    expect(() => cpuRatios([{ rps: 1, cpu: 1 }], base)).toThrow(RangeError);
   });
 
   it('the order rotates by one each round', () => {
@@ -63,8 +129,8 @@ describe('options', () => {
     expect(parseOptions([], ids)).toEqual({
       quick: false,
       only: undefined,
-      rounds: 3,
-      duration: 5,
+      rounds: 5,
+      duration: 3,
       warmup: 2,
       connections: 10,
       out: 'RESULTS.md',
@@ -100,15 +166,25 @@ describe('report', () => {
     baseline: 'peer',
     unit: 'req/s',
     rows: [
-      { id: 'peer', label: 'Peer', rps: 1000, p50: 2, p99: 7.5, ratio: 1, ratios: [1, 1, 1] },
-      { id: 'ours', label: 'Ours', rps: 1500.4, p50: 1, p99: 4, ratio: 1.5, ratios: [1.4, 1.5, 1.6] },
+      { id: 'peer', label: 'Peer', rps: 1000, p50: 2, p99: 7.5, ratio: 1, ratios: [1, 1, 1], cpu: 300, cpuRatio: 1 },
+      {
+        id: 'ours',
+        label: 'Ours',
+        rps: 1500.4,
+        p50: 1,
+        p99: 4,
+        ratio: 1.5,
+        ratios: [1.4, 1.5, 1.6],
+        cpu: 200.04,
+        cpuRatio: 1.49,
+      },
     ],
-    targets: [{ subject: 'ours', reference: 'peer', min: 1, ratio: 1.5, met: true }],
+    targets: [{ subject: 'ours', reference: 'peer', min: 1, ratio: 1.5, cpuRatio: 1.49, met: true }],
   };
 
   it('the paragraph is the template filled with the figures', () => {
     expect(paragraph(result, 3)).toBe(
-      'About X.\n\nIn this run Ours ran at 1.50× the baseline (Peer), median of 3 same-round ratios ranging 1.40–1.60. Targets: Ours ÷ Peer: **1.50×** (target ≥ 1.00×) — met.',
+      'About X.\n\nIn this run Ours ran at 1.50× the baseline (Peer), median of 3 same-round ratios ranging 1.40–1.60, and cost 200.0 µs of server CPU per request against 300.0 µs (CPU ratio 1.49×). Targets: Ours ÷ Peer: **1.50×** (target ≥ 1.00×) — met; by CPU per request 1.49×.',
     );
     expect(paragraph({ ...result, error: 'boom' }, 3)).toBe('About X.\n\nNot measured in this run: boom');
   });
@@ -134,8 +210,10 @@ describe('report', () => {
       [result],
     );
     expect(text).toContain('- Machine: CPU, 2 cores, 4.0 GiB, Linux 6\n- Node.js v20.20.2;');
-    expect(text).toContain('| Peer (baseline) | 1000 | 2.0 | 7.5 | 1.00× |\n| Ours | 1500 | 1.0 | 4.0 | 1.50× |');
-    expect(text).toContain('| X: Ours ÷ Peer | 1.50× | ≥ 1.00× | met |');
+    expect(text).toContain(
+      '| Peer (baseline) | 1000 | 2.0 | 7.5 | 1.00× | 300.0 | 1.00× |\n| Ours | 1500 | 1.0 | 4.0 | 1.50× | 200.0 | 1.49× |',
+    );
+    expect(text).toContain('| X: Ours ÷ Peer | 1.50× | ≥ 1.00× | met | 1.49× |');
   });
 });
 

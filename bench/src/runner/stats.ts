@@ -5,6 +5,10 @@ export interface Sample {
   /** Latency percentiles in ms (`undefined` for micro-benchmarks). */
   p50?: number | undefined;
   p99?: number | undefined;
+  /** Responses counted (HTTP scenarios). */
+  requests?: number | undefined;
+  /** The server process's CPU time per request in µs (`undefined` for micro-benchmarks). */
+  cpu?: number | undefined;
 }
 
 export interface Row {
@@ -17,6 +21,13 @@ export interface Row {
   ratio: number;
   /** The per-round ratios the median is taken of. */
   ratios: number[];
+  /** Median over rounds of the server's CPU µs per request. */
+  cpu: number | undefined;
+  /**
+   * Median over rounds of (the baseline's CPU per request ÷ this contender's, same round): above
+   * 1 this contender costs less CPU per request. Same direction as `ratio`.
+   */
+  cpuRatio: number | undefined;
 }
 
 export interface TargetOutcome {
@@ -24,6 +35,8 @@ export interface TargetOutcome {
   reference: string;
   min: number;
   ratio: number;
+  /** The same comparison by server CPU per request (`cpuRatios`), when measured. */
+  cpuRatio: number | undefined;
   met: boolean;
 }
 
@@ -39,6 +52,22 @@ export function median(values: readonly number[]): number {
 export function roundRatios(subject: readonly Sample[], reference: readonly Sample[]): number[] {
   if (subject.length !== reference.length) throw new RangeError('both contenders need the same number of rounds');
   return subject.map((sample, i) => sample.rps / (reference[i] as Sample).rps);
+}
+
+/**
+ * reference CPU per request ÷ subject CPU per request, round by round (above 1: the subject is
+ * cheaper); `undefined` unless every sample of both has a CPU figure.
+ */
+export function cpuRatios(subject: readonly Sample[], reference: readonly Sample[]): number[] | undefined {
+  if (subject.length !== reference.length) throw new RangeError('both contenders need the same number of rounds');
+  const ratios: number[] = [];
+  for (const [i, sample] of subject.entries()) {
+    const own = sample.cpu;
+    const ref = (reference[i] as Sample).cpu;
+    if (own === undefined || ref === undefined || own <= 0) return undefined;
+    ratios.push(ref / own);
+  }
+  return ratios;
 }
 
 function optionalMedian(values: ReadonlyArray<number | undefined>): number | undefined {
@@ -58,6 +87,7 @@ export function summarize(
     const own = samples.get(id);
     if (!own) throw new RangeError(`no samples for "${id}"`);
     const ratios = roundRatios(own, base);
+    const cpu = cpuRatios(own, base);
     return {
       id,
       label,
@@ -66,6 +96,8 @@ export function summarize(
       p99: optionalMedian(own.map((sample) => sample.p99)),
       ratio: median(ratios),
       ratios,
+      cpu: optionalMedian(own.map((sample) => sample.cpu)),
+      cpuRatio: cpu === undefined ? undefined : median(cpu),
     };
   });
 }
@@ -79,7 +111,8 @@ export function evaluateTargets(
     const ref = samples.get(reference);
     if (!own || !ref) throw new RangeError(`target ${subject}/${reference}: no samples`);
     const ratio = median(roundRatios(own, ref));
-    return { subject, reference, min, ratio, met: ratio >= min };
+    const cpu = cpuRatios(own, ref);
+    return { subject, reference, min, ratio, cpuRatio: cpu === undefined ? undefined : median(cpu), met: ratio >= min };
   });
 }
 
