@@ -14,7 +14,15 @@ import {
   startRedisServer,
   startServer,
 } from './runner/processes.js';
-import { evaluateTargets, roundOrder, type Sample, summarize } from './runner/stats.js';
+import {
+  combineSlices,
+  evaluateTargets,
+  roundOrder,
+  type Sample,
+  type Slice,
+  sliceOrder,
+  summarize,
+} from './runner/stats.js';
 import { type Contender, SCENARIOS, type Scenario } from './scenarios.js';
 
 const IDS = [...SCENARIOS.map((scenario) => scenario.id), MICRO_SCENARIO.id];
@@ -36,7 +44,7 @@ async function requestHeaders(contender: Contender, server: RunningServer): Prom
 
 /** One round's servers: every contender of the scenario in a fresh process, warmed up. */
 interface RoundServers {
-  targets: Map<string, { contender: Contender; server: RunningServer; headers: Record<string, string> }>;
+  targets: Map<string, Target>;
   stop(): Promise<void>;
 }
 
@@ -79,20 +87,51 @@ function loadOf(
   });
 }
 
-/**
- * One measured run, right after the contender's own warm-up (so each is measured just warmed,
- * whatever its place in the round: an idle process shrinks its heap), with the server process's
- * CPU time per request.
- */
-async function measure(
-  target: { contender: Contender; server: RunningServer; headers: Record<string, string> },
-  options: BenchOptions,
-): Promise<Sample> {
-  await loadOf(target.contender, target.server, target.headers, options, options.warmup);
+type Target = { contender: Contender; server: RunningServer; headers: Record<string, string> };
+
+/** One slice of measured load, with the server process's CPU time during it. */
+async function measureSlice(target: Target, options: BenchOptions, seconds: number): Promise<Slice> {
   const before = await target.server.cpuMicros();
-  const sample = await loadOf(target.contender, target.server, target.headers, options, options.duration);
-  const used = (await target.server.cpuMicros()) - before;
-  return { ...sample, cpu: used / (sample.requests ?? Number.NaN) };
+  const sample = await loadOf(target.contender, target.server, target.headers, options, seconds);
+  const cpuMicros = (await target.server.cpuMicros()) - before;
+  return {
+    requests: sample.requests ?? 0,
+    seconds: sample.seconds ?? seconds,
+    p50: sample.p50 ?? 0,
+    p99: sample.p99 ?? 0,
+    cpuMicros,
+  };
+}
+
+/**
+ * One round on fresh servers: all of them warmed up at once, then each contender's measured
+ * seconds cut into slices run alternately (A B, B A, A B …). The speed of this machine drifts
+ * over seconds; slices of half a second let a slow spell fall on every contender instead of on
+ * whichever ran through it.
+ */
+async function runRound(
+  scenario: Scenario,
+  options: BenchOptions,
+  redisUrl: string | undefined,
+  round: number,
+): Promise<Map<string, Sample>> {
+  const servers = await startRound(scenario, redisUrl);
+  try {
+    const targets = [...servers.targets.values()];
+    await Promise.all(targets.map((t) => loadOf(t.contender, t.server, t.headers, options, options.warmup)));
+    const slices = new Map<string, Slice[]>(scenario.contenders.map((c) => [c.id, []]));
+    const order = roundOrder(scenario.contenders, round);
+    for (let slice = 0; slice < options.slices; slice++) {
+      for (const contender of sliceOrder(order, slice)) {
+        const target = servers.targets.get(contender.id);
+        if (!target) throw new Error(`unknown contender ${contender.id}`);
+        slices.get(contender.id)?.push(await measureSlice(target, options, options.duration / options.slices));
+      }
+    }
+    return new Map([...slices].map(([id, measured]) => [id, combineSlices(measured)]));
+  } finally {
+    await servers.stop();
+  }
 }
 
 async function runScenario(
@@ -105,19 +144,13 @@ async function runScenario(
     const redisUrl = scenario.redis ? (await redis()).url : undefined;
     const samples = new Map<string, Sample[]>(scenario.contenders.map((c) => [c.id, []]));
     for (let round = 0; round < options.rounds; round++) {
-      const servers = await startRound(scenario, redisUrl);
-      try {
-        for (const contender of roundOrder(scenario.contenders, round)) {
-          const target = servers.targets.get(contender.id);
-          if (!target) throw new Error(`unknown contender ${contender.id}`);
-          const sample = await measure(target, options);
-          samples.get(contender.id)?.push(sample);
-          console.log(
-            `  round ${round + 1} ${contender.id.padEnd(18)} ${sample.rps.toFixed(0).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms  ${sample.cpu?.toFixed(1)} µs CPU/req`,
-          );
-        }
-      } finally {
-        await servers.stop();
+      const measured = await runRound(scenario, options, redisUrl, round);
+      for (const contender of scenario.contenders) {
+        const sample = measured.get(contender.id) as Sample;
+        samples.get(contender.id)?.push(sample);
+        console.log(
+          `  round ${round + 1} ${contender.id.padEnd(18)} ${sample.rps.toFixed(0).padStart(7)} req/s  p50 ${sample.p50} ms  p99 ${sample.p99} ms  ${sample.cpu?.toFixed(1)} µs CPU/req`,
+        );
       }
     }
     return {
@@ -194,6 +227,7 @@ async function main(): Promise<number> {
     rounds: options.rounds,
     duration: options.duration,
     warmup: options.warmup,
+    slices: options.slices,
     connections: options.connections,
     elapsedSeconds: (performance.now() - started) / 1000,
   };

@@ -26,6 +26,7 @@ export interface RunInfo {
   rounds: number;
   duration: number;
   warmup: number;
+  slices: number;
   connections: number;
   elapsedSeconds: number;
 }
@@ -104,7 +105,7 @@ export function renderReport(info: RunInfo, results: readonly ScenarioResult[]):
     `- Date: ${info.date}`,
     `- Machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB.toFixed(1)} GiB, ${info.os}`,
     `- Node.js ${info.node}; load average ${info.loadBefore.toFixed(2)} at the start, ${info.loadAfter.toFixed(2)} at the end`,
-    `- Mode: ${info.mode}: ${info.rounds} rounds × ${info.duration} s per contender after a ${info.warmup} s warm-up, ${info.connections} connections, loopback, every server in its own process (new processes every round), contenders interleaved (order rotated each round); took ${Math.round(info.elapsedSeconds)} s`,
+    `- Mode: ${info.mode}: ${info.rounds} rounds; in each, new server processes (one per contender) warmed up together for ${info.warmup} s, then ${info.duration} s of load per contender in ${info.slices} slices run alternately (A B, B A, …; the order rotated each round); ${info.connections} connections, loopback; took ${Math.round(info.elapsedSeconds)} s`,
     '- req/s, p50 and p99 are medians over the rounds; a ratio is the median of the per-round ratios to the contender measured in the same round. Targets are judged on req/s.',
     "- CPU µs/req is the server process's CPU time (user + system) during the measured run divided by its responses: what one request costs the server, without the load generator that shares the machine. CPU ratio is the median of the per-round (baseline's CPU per request ÷ this one's): above 1.00× it costs less than the baseline, the same direction as the req/s ratio.",
     '',

@@ -41,6 +41,7 @@ export async function load(options: LoadOptions): Promise<Sample> {
   return {
     rps: right / result.duration,
     requests: right,
+    seconds: result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
   };

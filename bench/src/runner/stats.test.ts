@@ -5,7 +5,16 @@ import { MICRO_CONTENDERS } from '../micro.js';
 import { CATALOG, FIELDS_MASK } from '../payload.js';
 import { paragraph, renderReport, type ScenarioResult } from '../report.js';
 import { parseOptions } from './options.js';
-import { cpuRatios, evaluateTargets, median, roundOrder, roundRatios, summarize } from './stats.js';
+import {
+  combineSlices,
+  cpuRatios,
+  evaluateTargets,
+  median,
+  roundOrder,
+  roundRatios,
+  sliceOrder,
+  summarize,
+} from './stats.js';
 
 describe('stats', () => {
   it('median of odd and even counts, unsorted input left alone', () => {
@@ -113,6 +122,26 @@ describe('stats', () => {
     expect(() => cpuRatios([{ rps: 1, cpu: 1 }], base)).toThrow(RangeError);
   });
 
+  it('slices of a round add up: req/s and CPU per request from the totals, latency the median slice', () => {
+    const sample = combineSlices([
+      { requests: 1000, seconds: 0.5, p50: 1, p99: 6, cpuMicros: 200_000 },
+      { requests: 500, seconds: 0.5, p50: 2, p99: 9, cpuMicros: 100_000 },
+      { requests: 1500, seconds: 0.5, p50: 1, p99: 5, cpuMicros: 330_000 },
+    ]);
+    expect(sample).toEqual({ rps: 2000, requests: 3000, seconds: 1.5, p50: 1, p99: 6, cpu: 210 });
+    expect(combineSlices([{ requests: 0, seconds: 1, p50: 0, p99: 0, cpuMicros: 5 }]).cpu).toBeUndefined();
+    expect(() => combineSlices([])).toThrow(RangeError);
+  });
+
+  it('slices run forwards, then backwards', () => {
+    expect([0, 1, 2, 3].map((slice) => sliceOrder(['a', 'b', 'c'], slice).join(''))).toEqual([
+      'abc',
+      'cba',
+      'abc',
+      'cba',
+    ]);
+  });
+
   it('the order rotates by one each round', () => {
     expect([0, 1, 2, 3].map((round) => roundOrder(['a', 'b', 'c'], round).join(''))).toEqual([
       'abc',
@@ -132,6 +161,7 @@ describe('options', () => {
       rounds: 5,
       duration: 3,
       warmup: 2,
+      slices: 6,
       connections: 10,
       out: 'RESULTS.md',
     });
@@ -204,6 +234,7 @@ describe('report', () => {
         rounds: 3,
         duration: 5,
         warmup: 2,
+        slices: 6,
         connections: 10,
         elapsedSeconds: 300,
       },

@@ -7,8 +7,52 @@ export interface Sample {
   p99?: number | undefined;
   /** Responses counted (HTTP scenarios). */
   requests?: number | undefined;
+  /** Seconds the load ran (HTTP scenarios). */
+  seconds?: number | undefined;
   /** The server process's CPU time per request in µs (`undefined` for micro-benchmarks). */
   cpu?: number | undefined;
+}
+
+/** One slice of a contender's measured time in a round (see `combineSlices`). */
+export interface Slice {
+  requests: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  /** The server process's CPU time during the slice, µs. */
+  cpuMicros: number;
+}
+
+/**
+ * A contender's sample for a round from its slices: req/s and CPU per request from the totals
+ * (Σ responses ÷ Σ seconds, Σ CPU ÷ Σ responses); p50 and p99 are the medians of the slices' own.
+ */
+export function combineSlices(slices: readonly Slice[]): Sample {
+  if (slices.length === 0) throw new RangeError('a round needs at least one slice');
+  let requests = 0;
+  let seconds = 0;
+  let cpuMicros = 0;
+  for (const slice of slices) {
+    requests += slice.requests;
+    seconds += slice.seconds;
+    cpuMicros += slice.cpuMicros;
+  }
+  return {
+    rps: requests / seconds,
+    requests,
+    seconds,
+    p50: median(slices.map((slice) => slice.p50)),
+    p99: median(slices.map((slice) => slice.p99)),
+    cpu: requests > 0 ? cpuMicros / requests : undefined,
+  };
+}
+
+/**
+ * The order of the contenders in slice `slice` of a round whose order is `order`: forwards, then
+ * backwards, and so on (A B C, C B A, A B C …), so a drift within the round weighs on all alike.
+ */
+export function sliceOrder<T>(order: readonly T[], slice: number): T[] {
+  return slice % 2 === 0 ? [...order] : [...order].reverse();
 }
 
 export interface Row {
