@@ -2,12 +2,12 @@ import { isProblemError, type ProblemError, sendProblem } from '@expresskit/core
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { LRUCache } from 'lru-cache';
 import { type CompiledFields, type ParameterNames, planMasks, prepareMasks, selectorSize } from './compile.js';
+import { type EnvelopeLocator, selectJson } from './json.js';
 import { FORBIDDEN } from './plan.js';
 import { type FieldPolicy, fail, type ResolvedPolicy, resolvePolicy } from './policy.js';
 import { readParam } from './query.js';
 
-/** Finds the member of an enveloped body that holds the items, or `undefined` when `body` is no envelope. */
-export type EnvelopeLocator = (body: Readonly<Record<string, unknown>>) => string | undefined;
+export type { EnvelopeLocator } from './json.js';
 
 /** Options of `fields()`. The `FieldPolicy` members (`deny`, `allow`, `strict`, limits) apply too. */
 export interface FieldsOptions extends FieldPolicy {
@@ -87,7 +87,7 @@ export function fields(options: FieldsOptions = {}): RequestHandler {
       return;
     }
     res.locals.fields = selector;
-    if (!selector.identity) wrapJson(res, selector, config.envelope);
+    if (!selector.identity) selectJson(res, selector, config.envelope);
     next();
   };
 }
@@ -121,42 +121,6 @@ function remember(last: LastSelector, raw: string, selector: CompiledFields): Co
   last.raw = raw;
   last.selector = selector;
   return selector;
-}
-
-/** Replaces `res.json` for this response only, applying `selector` to bodies of status < 400. */
-function wrapJson(res: Response, selector: CompiledFields, envelope: EnvelopeLocator | null): void {
-  const original = res.json as (...args: unknown[]) => Response;
-  const json = function jsonWithFields(this: Response, body?: unknown, second?: unknown): Response {
-    // biome-ignore lint/complexity/noArguments: no array per response for the usual one-argument call
-    const count = arguments.length;
-    if (count === 1) return original.call(this, this.statusCode < 400 ? selectBody(body, selector, envelope) : body);
-    if (count === 0) return original.call(this);
-    // Express 4 still accepts the deprecated `res.json(status, body)` and `res.json(body, status)`
-    // (Express's `res.json` reads no third argument).
-    const args: unknown[] = [body, second];
-    let status = this.statusCode;
-    let index = 0;
-    if (typeof body === 'number') {
-      status = body;
-      index = 1;
-    } else if (typeof second === 'number') {
-      status = second;
-    }
-    if (status < 400) args[index] = selectBody(args[index], selector, envelope);
-    return original.apply(this, args);
-  };
-  res.json = json as Response['json'];
-}
-
-function selectBody(body: unknown, selector: CompiledFields, envelope: EnvelopeLocator | null): unknown {
-  if (envelope !== null && body !== null && typeof body === 'object' && !Array.isArray(body)) {
-    const record = body as Record<string, unknown>;
-    const member = envelope(record);
-    if (member !== undefined && !FORBIDDEN.has(member) && Object.hasOwn(record, member)) {
-      return { ...record, [member]: selector.select(record[member]) };
-    }
-  }
-  return selector.select(body);
 }
 
 function paginationEnvelope(member: string): EnvelopeLocator {
