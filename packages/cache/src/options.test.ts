@@ -106,12 +106,14 @@ describe.each(expressMajors)('responseCache options on $name', ({ express }) => 
   });
 
   it('answers 412 problem+json from the cache when If-Match fails, replaceable with onError', async () => {
-    cache = responseCache({ compress: false, name: 'edge' });
+    let clock = 1_700_000_000_000;
+    cache = responseCache({ compress: false, name: 'edge', now: () => clock });
     const app = express();
     app.get('/r', cache, (_req, res) => {
       res.send('r');
     });
     const first = await request(app).get('/r');
+    clock += 250;
     const failed = await request(app).get('/r').set('If-Match', '"other"');
     expect(failed.status).toBe(412);
     expect(failed.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
