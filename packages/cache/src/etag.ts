@@ -74,7 +74,8 @@ const layer = new ExpressLayer('@expresskit/cache etag()', (parent) => {
     },
     setHeader: {
       value: function setHeader(this: Response, name: string, value: number | string | readonly string[]): Response {
-        const state = states.get(this);
+        // Only Content-Encoding concerns etag(): other names skip the state lookup.
+        const state = name.length === 16 ? states.get(this) : undefined;
         if (state === undefined || state.weakenTag === undefined || state.ownSetHeader) {
           return up.setHeader.call(this, name, value);
         }
@@ -181,8 +182,12 @@ function preconditionMethod(this: Response, validators: ResourceValidators): boo
 /** `res.send` of a response `etag()` handles (it sees the body of HEAD responses too); `next` sends. */
 function sendBody(res: Response, state: State, args: unknown[], next: Response['send']): Response {
   const body = args[0];
+  if (args.length === 1 && typeof body === 'string' && tagInEnd(res, state)) {
+    // Tagged in res.end, from the bytes Express makes; Express's own ETag is off: nothing to track.
+    return next.call(res, body);
+  }
   // Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
-  if (args.length === 1 && (Buffer.isBuffer(body) || (typeof body === 'string' && !tagInEnd(res, state)))) {
+  if (args.length === 1 && (Buffer.isBuffer(body) || typeof body === 'string') && candidate(res, state)) {
     if (decide(res, state, body, undefined)) return res;
   }
   // Other bodies reach res.end through Express, which may tag them itself first: replace that tag.
@@ -256,7 +261,7 @@ function unconditional(headers: IncomingHttpHeaders): boolean {
 }
 
 /**
- * For a 2xx GET/HEAD response about to be sent in one piece: hashes the body (unless the handler
+ * For a 2xx GET/HEAD response about to be sent in one piece (the caller checked `candidate`): hashes the body (unless the handler
  * set an ETag, or there is no body, as for HEAD through `res.end()`) and evaluates the request's
  * preconditions. Returns `true` when it answered (304 or problem). Streamed responses (headers
  * already sent), other statuses (and 204/205/206) and other methods pass untouched.
@@ -267,7 +272,6 @@ function decide(
   body: string | Uint8Array | undefined,
   callback: (() => void) | undefined,
 ): boolean {
-  if (!candidate(res, state)) return false;
   const { config } = state;
   const req = res.req;
   state.evaluated = true;
