@@ -34,6 +34,9 @@ export interface RunInfo {
 const fixed = (value: number | undefined, digits: number) => (value === undefined ? '–' : value.toFixed(digits));
 const ratio = (value: number) => `${value.toFixed(2)}×`;
 const optionalRatio = (value: number | undefined) => (value === undefined ? '–' : ratio(value));
+/** A ratio next to its target: three decimals when two would round it onto (or across) the target. */
+const targetRatio = (value: number, min: number) =>
+  Math.abs(value - min) < 0.01 ? `${value.toFixed(3)}×` : ratio(value);
 
 function labelOf(result: ScenarioResult, id: string): string {
   return result.rows.find((row) => row.id === id)?.label ?? id;
@@ -58,7 +61,7 @@ function table(result: ScenarioResult): string {
 
 function targetLine(result: ScenarioResult, target: TargetOutcome): string {
   const cpu = target.cpuRatio === undefined ? '' : `; by CPU per request ${ratio(target.cpuRatio)}`;
-  return `${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)}: **${ratio(target.ratio)}** (target ≥ ${ratio(target.min)}) — ${target.met ? 'met' : '**not met**'}${cpu}`;
+  return `${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)}: **${targetRatio(target.ratio, target.min)}** (target ≥ ${ratio(target.min)}) — ${target.met ? 'met' : '**not met**'}${cpu}`;
 }
 
 /** The paragraph under a scenario's table: what it measures, then the figures of this run. */
@@ -91,7 +94,7 @@ export function renderReport(info: RunInfo, results: readonly ScenarioResult[]):
       ? [`| ${result.title} | – | – | not measured | – |`]
       : result.targets.map(
           (target) =>
-            `| ${result.title}: ${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)} | ${ratio(target.ratio)} | ≥ ${ratio(target.min)} | ${target.met ? 'met' : '**not met**'} | ${optionalRatio(target.cpuRatio)} |`,
+            `| ${result.title}: ${labelOf(result, target.subject)} ÷ ${labelOf(result, target.reference)} | ${targetRatio(target.ratio, target.min)} | ≥ ${ratio(target.min)} | ${target.met ? 'met' : '**not met**'} | ${optionalRatio(target.cpuRatio)} |`,
         ),
   );
   const sections = results.map((result) =>

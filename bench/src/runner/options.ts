@@ -19,7 +19,7 @@ export const USAGE = `Usage: pnpm bench [--quick] [--only <scenario>[,<scenario>
   --quick        smoke run: 3 rounds × 1 s per contender (≈ 2 min); writes RESULTS.quick.md
   --only         run only these scenarios (ids below); writes RESULTS.partial.md
   a full run (5 rounds × 3 s per contender in 6 interleaved slices, new server processes every
-  round, ≈ 10 min) rewrites RESULTS.md`;
+  round, ≈ 15 min) rewrites RESULTS.md`;
 
 function positive(name: string, text: string | undefined, fallback: number, integer: boolean): number {
   if (text === undefined) return fallback;

@@ -217,6 +217,9 @@ describe('report', () => {
       'About X.\n\nIn this run Ours ran at 1.50× the baseline (Peer), median of 3 same-round ratios ranging 1.40–1.60, and cost 200.0 µs of server CPU per request against 300.0 µs (CPU ratio 1.49×). Targets: Ours ÷ Peer: **1.50×** (target ≥ 1.00×) — met; by CPU per request 1.49×.',
     );
     expect(paragraph({ ...result, error: 'boom' }, 3)).toBe('About X.\n\nNot measured in this run: boom');
+    // A ratio that two decimals would round onto its target shows three.
+    const close = { ...result, targets: [{ ...result.targets[0], ratio: 0.996, cpuRatio: undefined, met: false }] };
+    expect(paragraph(close as ScenarioResult, 3)).toContain('Ours ÷ Peer: **0.996×** (target ≥ 1.00×) — **not met**.');
   });
 
   it('the report has the machine, the table and the targets', () => {
