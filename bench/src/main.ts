@@ -42,7 +42,10 @@ async function requestHeaders(contender: Contender, server: RunningServer): Prom
   return { 'if-none-match': tag };
 }
 
-/** One round's servers: every contender of the scenario in a fresh process, warmed up. */
+/** A contender's server in this round and the request headers its load sends. */
+type Target = { contender: Contender; server: RunningServer; headers: Record<string, string> };
+
+/** One round's servers: every contender of the scenario in a new process. */
 interface RoundServers {
   targets: Map<string, Target>;
   stop(): Promise<void>;
@@ -86,8 +89,6 @@ function loadOf(
     status: contender.status,
   });
 }
-
-type Target = { contender: Contender; server: RunningServer; headers: Record<string, string> };
 
 /** One slice of measured load, with the server process's CPU time during it. */
 async function measureSlice(target: Target, options: BenchOptions, seconds: number): Promise<Slice> {

@@ -261,9 +261,9 @@ function unconditional(headers: IncomingHttpHeaders): boolean {
 }
 
 /**
- * For a 2xx GET/HEAD response about to be sent in one piece (the caller checked `candidate`): hashes the body (unless the handler
- * set an ETag, or there is no body, as for HEAD through `res.end()`) and evaluates the request's
- * preconditions. Returns `true` when it answered (304 or problem). Streamed responses (headers
+ * For a 2xx GET/HEAD response about to be sent in one piece (the caller checked `candidate`):
+ * hashes the body (unless the handler set an ETag, or there is no body, as for HEAD through
+ * `res.end()`) and evaluates the request's preconditions. Returns `true` when it answered (304 or problem). Streamed responses (headers
  * already sent), other statuses (and 204/205/206) and other methods pass untouched.
  */
 function decide(
