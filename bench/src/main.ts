@@ -2,6 +2,7 @@
 // process, contenders interleaved round by round; writes the Markdown report (see runner/options.ts).
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MICRO_CONTENDERS, MICRO_SCENARIO, runMicro } from './micro.js';
 import { type RunInfo, renderReport, type ScenarioResult } from './report.js';
@@ -232,7 +233,8 @@ async function main(): Promise<number> {
     connections: options.connections,
     elapsedSeconds: (performance.now() - started) / 1000,
   };
-  const out = fileURLToPath(new URL(`../${options.out}`, import.meta.url));
+  // Relative to bench/ (where RESULTS.md lives); an absolute path is taken as it is.
+  const out = path.resolve(fileURLToPath(new URL('..', import.meta.url)), options.out);
   writeFileSync(out, renderReport(info, results));
   const failed = results.filter((result) => result.error);
   const missed = results.flatMap((result) => result.targets.filter((target) => !target.met).map(() => result.id));

@@ -257,6 +257,40 @@ describe.each(expressMajors)('rateLimit on $name', ({ express }) => {
     expect((await request(byUser).get('/').set('x-user', 'bob')).status).toBe(200);
   });
 
+  it('default key: req.ip as trust proxy says, the socket address without X-Forwarded-For, an own req.ip getter', async () => {
+    const policies = { name: 'p', limit: 5, window: '1h' };
+    const keyOf = async (server: ReturnType<ExpressFactory>, forwardedFor?: string) => {
+      const call = request(server).get('/');
+      if (forwardedFor !== undefined) call.set('X-Forwarded-For', forwardedFor);
+      return (await call).body.info.key as string;
+    };
+    const trusting = app(express, { policies, store: frozen() });
+    expect(await keyOf(trusting)).toBe('127.0.0.1');
+    expect(await keyOf(trusting, '')).toBe('127.0.0.1');
+    expect(await keyOf(trusting, '192.0.2.9')).toBe('192.0.2.9');
+    expect(await keyOf(trusting, '192.0.2.9, 198.51.100.1')).toBe('192.0.2.9');
+
+    const direct = app(express, { policies, store: frozen() });
+    direct.set('trust proxy', false);
+    expect(await keyOf(direct, '192.0.2.9')).toBe('127.0.0.1');
+    direct.set('trust proxy', 'loopback');
+    expect(await keyOf(direct, '192.0.2.9')).toBe('192.0.2.9');
+
+    // An app that defines req.ip itself (here: from a CDN's header) gets its own getter.
+    const own = app(express, { policies, store: frozen() });
+    Object.defineProperty(own.request, 'ip', {
+      configurable: true,
+      get(this: Request) {
+        return this.get('cf-connecting-ip') ?? 'none';
+      },
+    });
+    expect(await keyOf(own)).toBe('none');
+    expect(await keyOf(own)).toBe('none');
+    expect((await request(own).get('/').set('CF-Connecting-IP', '203.0.113.5')).body.info.key).toBe('203.0.113.5');
+    // …and the apps before it still take the short way to the same answer.
+    expect(await keyOf(trusting)).toBe('127.0.0.1');
+  });
+
   it('counts a request once when the same limiter is mounted twice on its path', async () => {
     const limiter = rateLimit({ policies: { name: 'p', limit: 5, window: '1h' }, store: frozen() });
     const server = express();

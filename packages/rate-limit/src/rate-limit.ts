@@ -1,3 +1,4 @@
+import { IncomingMessage } from 'node:http';
 import { CHANNELS, channel, ProblemError, problemType, sendProblem } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Decision, Operation } from './gcra.js';
@@ -10,20 +11,62 @@ import { accessorServes, enter, type InfoBuilder, type RequestState } from './re
 const events = channel(CHANNELS.rateLimit);
 
 /**
- * The default key: the client IP (`req.ip`, read once: it honours `trust proxy`), IPv6 grouped by
- * prefix. The last address and its key are remembered: a busy client's requests parse it once.
+ * The default key: the client IP (`req.ip`: it honours `trust proxy`), IPv6 grouped by prefix.
+ * The last address and its key are remembered: a busy client's requests parse it once.
  */
 function clientKeys(ipv6Subnet: number): (req: Request) => string {
   let lastAddress: string | undefined;
   let lastKey = '';
   return (req) => {
-    const address = req.ip ?? req.socket.remoteAddress ?? '';
+    const address = clientAddress(req) ?? '';
     if (address !== lastAddress) {
       lastKey = ipKey(address, ipv6Subnet) ?? (address || 'unknown');
       lastAddress = address;
     }
     return lastKey;
   };
+}
+
+/**
+ * `req.ip`, without Express's getter for a request with no `X-Forwarded-For`: the getter then
+ * returns the socket's address whatever `trust proxy` says (it only decides how much of that header
+ * to believe), but parses the empty header and builds a list first. Only where `ip` is Express's
+ * own getter: an app that defines its own `req.ip` gets it.
+ */
+function clientAddress(req: Request): string | undefined {
+  const forwarded = req.headers['x-forwarded-for'];
+  if ((forwarded === undefined || forwarded === '') && req.socket != null && expressIp(req)) {
+    return req.socket.remoteAddress;
+  }
+  return req.ip ?? req.socket?.remoteAddress;
+}
+
+let lastIpProto: object | null = null;
+let lastIpExpress = false;
+const ipIsExpress = new WeakMap<object, boolean>();
+
+/** Whether `req.ip` is Express's getter (found on `express.request`, right above `IncomingMessage.prototype`). */
+function expressIp(req: Request): boolean {
+  if (Object.hasOwn(req, 'ip')) return false;
+  const proto: object | null = Object.getPrototypeOf(req);
+  if (proto === lastIpProto) return lastIpExpress;
+  let express = proto === null ? false : ipIsExpress.get(proto);
+  if (express === undefined && proto !== null) {
+    express = false;
+    for (let target: object | null = proto; target !== null; target = Object.getPrototypeOf(target)) {
+      const descriptor = Object.getOwnPropertyDescriptor(target, 'ip');
+      if (descriptor === undefined) continue;
+      express =
+        Object.getPrototypeOf(target) === IncomingMessage.prototype &&
+        typeof descriptor.get === 'function' &&
+        descriptor.get.name === 'ip';
+      break;
+    }
+    ipIsExpress.set(proto, express);
+  }
+  lastIpProto = proto;
+  lastIpExpress = express ?? false;
+  return lastIpExpress;
 }
 
 function invalidCost(cost: unknown): ProblemError {
