@@ -1,4 +1,3 @@
-import { IncomingMessage } from 'node:http';
 import { CHANNELS, channel, ProblemError, problemType, sendProblem } from '@expresskit/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Decision, Operation } from './gcra.js';
@@ -6,6 +5,7 @@ import { type GuardOutcome, StoreGuard } from './guard.js';
 import { headerWriter, retryAfter } from './headers.js';
 import { ipKey, keyHasher } from './keys.js';
 import { type RateLimitInfo, type RateLimitOptions, type Resolved, resolveOptions } from './options.js';
+import { expressRequestPrototype, perPrototype } from './prototypes.js';
 import { accessorServes, enter, type InfoBuilder, type RequestState } from './request-state.js';
 
 const events = channel(CHANNELS.rateLimit);
@@ -27,6 +27,17 @@ function clientKeys(ipv6Subnet: number): (req: Request) => string {
   };
 }
 
+/** Whether `req.ip` is Express's own getter: the first `ip` up the chain is the one on `express.request`. */
+const expressIp = perPrototype((proto) => {
+  const bottom = expressRequestPrototype(proto);
+  if (bottom === undefined) return false;
+  for (let target = proto; target !== bottom && target !== null; target = Object.getPrototypeOf(target)) {
+    if (Object.hasOwn(target, 'ip')) return false;
+  }
+  const getter = Object.getOwnPropertyDescriptor(bottom, 'ip')?.get;
+  return typeof getter === 'function' && getter.name === 'ip';
+});
+
 /**
  * `req.ip`, without Express's getter for a request with no `X-Forwarded-For`: the getter then
  * returns the socket's address whatever `trust proxy` says (it only decides how much of that header
@@ -35,38 +46,15 @@ function clientKeys(ipv6Subnet: number): (req: Request) => string {
  */
 function clientAddress(req: Request): string | undefined {
   const forwarded = req.headers['x-forwarded-for'];
-  if ((forwarded === undefined || forwarded === '') && req.socket != null && expressIp(req)) {
+  if (
+    (forwarded === undefined || forwarded === '') &&
+    req.socket != null &&
+    !Object.hasOwn(req, 'ip') &&
+    expressIp(req)
+  ) {
     return req.socket.remoteAddress;
   }
   return req.ip ?? req.socket?.remoteAddress;
-}
-
-let lastIpProto: object | null = null;
-let lastIpExpress = false;
-const ipIsExpress = new WeakMap<object, boolean>();
-
-/** Whether `req.ip` is Express's getter (found on `express.request`, right above `IncomingMessage.prototype`). */
-function expressIp(req: Request): boolean {
-  if (Object.hasOwn(req, 'ip')) return false;
-  const proto: object | null = Object.getPrototypeOf(req);
-  if (proto === lastIpProto) return lastIpExpress;
-  let express = proto === null ? false : ipIsExpress.get(proto);
-  if (express === undefined && proto !== null) {
-    express = false;
-    for (let target: object | null = proto; target !== null; target = Object.getPrototypeOf(target)) {
-      const descriptor = Object.getOwnPropertyDescriptor(target, 'ip');
-      if (descriptor === undefined) continue;
-      express =
-        Object.getPrototypeOf(target) === IncomingMessage.prototype &&
-        typeof descriptor.get === 'function' &&
-        descriptor.get.name === 'ip';
-      break;
-    }
-    ipIsExpress.set(proto, express);
-  }
-  lastIpProto = proto;
-  lastIpExpress = express ?? false;
-  return lastIpExpress;
 }
 
 function invalidCost(cost: unknown): ProblemError {

@@ -1,6 +1,6 @@
-import { IncomingMessage } from 'node:http';
 import type { Decision } from './gcra.js';
 import type { RateLimitInfo } from './options.js';
+import { expressRequestPrototype, perPrototype } from './prototypes.js';
 
 /** Builds a limiter's `RateLimitInfo` for one decision (each limiter has one, made at creation). */
 export type InfoBuilder = (
@@ -113,33 +113,13 @@ function writeInfo(this: object, value: RateLimitInfo | undefined): void {
  * this package defined `rateLimit` first): the limiter then assigns an own property.
  */
 function install(proto: object | null): boolean {
-  let target = proto;
-  for (;;) {
-    if (target === null) return false;
-    const up: object | null = Object.getPrototypeOf(target);
-    if (up === IncomingMessage.prototype) break;
-    target = up;
-  }
+  const target = expressRequestPrototype(proto);
+  if (target === undefined) return false;
   const existing = Object.getOwnPropertyDescriptor(target, 'rateLimit');
   if (existing !== undefined) return existing.get === readInfo;
   Object.defineProperty(target, 'rateLimit', { get: readInfo, set: writeInfo, configurable: true, enumerable: false });
   return true;
 }
 
-const served = new WeakMap<object, boolean>();
-let lastProto: object | null = null;
-let lastServed = false;
-
 /** Whether `req.rateLimit` of this request reads the request's state (installs the accessor once per chain). */
-export function accessorServes(req: object): boolean {
-  const proto: object | null = Object.getPrototypeOf(req);
-  if (proto === lastProto) return lastServed;
-  let serves = proto === null ? false : served.get(proto);
-  if (serves === undefined && proto !== null) {
-    serves = install(proto);
-    served.set(proto, serves);
-  }
-  lastProto = proto;
-  lastServed = serves ?? false;
-  return lastServed;
-}
+export const accessorServes: (req: object) => boolean = perPrototype(install);
