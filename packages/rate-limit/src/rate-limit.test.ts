@@ -258,7 +258,7 @@ describe.each(expressMajors)('rateLimit on $name', ({ express }) => {
   });
 
   it('default key: req.ip as trust proxy says, the socket address without X-Forwarded-For, an own req.ip getter', async () => {
-    const policies = { name: 'p', limit: 5, window: '1h' };
+    const policies: Policy = { name: 'p', limit: 5, window: '1h' };
     const keyOf = async (server: ReturnType<ExpressFactory>, forwardedFor?: string) => {
       const call = request(server).get('/');
       if (forwardedFor !== undefined) call.set('X-Forwarded-For', forwardedFor);
