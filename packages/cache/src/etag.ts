@@ -5,7 +5,7 @@ import type { RequestHandler, Response } from 'express';
 import { checkPreconditions, parseHttpDate, preconditionFailed, preconditionRequired } from './conditional.js';
 import { type EtagOptions, type ResourceValidators, resolve } from './etag-options.js';
 import { answerProblem, headerString, newState, type State, sendNotModified, stateOf, states } from './etag-state.js';
-import { parseEntityTag, tagOf, toEntityTag } from './hash.js';
+import { parseEntityTag, tagWithin, toEntityTag } from './hash.js';
 
 export type { EtagOptions, PreconditionErrorHandler, ResourceValidators } from './etag-options.js';
 
@@ -111,24 +111,18 @@ function attach(res: Response, state: State): void {
 
 /*
  * The own-property wrappers are closures over the method they wrap (the state must not refer to
- * it: `compression()`'s `res.end` closes over the response). `ownWrappers` knows them.
+ * it: `compression()`'s `res.end` closes over the response).
  */
-const ownWrappers = new WeakSet<object>();
-
 function ownSend(next: Response['send']): Response['send'] {
-  const send = function sendWithEtag(this: Response, ...args: unknown[]): Response {
+  return function sendWithEtag(this: Response, ...args: unknown[]): Response {
     return sendBody(this, stateOf(this), args, next);
   } as Response['send'];
-  ownWrappers.add(send);
-  return send;
 }
 
 function ownEnd(next: Response['end']): Response['end'] {
-  const end = function endWithEtag(this: Response, ...args: unknown[]): Response {
+  return function endWithEtag(this: Response, ...args: unknown[]): Response {
     return endBody(this, stateOf(this), args, next);
   } as Response['end'];
-  ownWrappers.add(end);
-  return end;
 }
 
 /**
@@ -182,12 +176,9 @@ function preconditionMethod(this: Response, validators: ResourceValidators): boo
 /** `res.send` of a response `etag()` handles (it sees the body of HEAD responses too); `next` sends. */
 function sendBody(res: Response, state: State, args: unknown[], next: Response['send']): Response {
   const body = args[0];
-  if (args.length === 1 && typeof body === 'string' && tagInEnd(res, state)) {
-    // Tagged in res.end, from the bytes Express makes; Express's own ETag is off: nothing to track.
-    return next.call(res, body);
-  }
-  // Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
-  if (args.length === 1 && (Buffer.isBuffer(body) || typeof body === 'string') && candidate(res, state)) {
+  // A string is hashed as its UTF-8 bytes, which are what Express sends (it sends every string as
+  // UTF-8). Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
+  if (args.length === 1 && (typeof body === 'string' || Buffer.isBuffer(body)) && candidate(res, state)) {
     if (decide(res, state, body, undefined)) return res;
   }
   // Other bodies reach res.end through Express, which may tag them itself first: replace that tag.
@@ -199,25 +190,6 @@ function sendBody(res: Response, state: State, args: unknown[], next: Response['
   } finally {
     if (track) state.expressMayTag = false;
   }
-}
-
-/**
- * Whether the string body of `res.send` is better tagged in `res.end`, from the bytes Express makes
- * of it (one UTF-8 encoding instead of two): an unconditional GET (nothing can answer 304/412, and
- * Express's `req.fresh` is false), Express's own ETag off (it would hash too), and `res.end` still
- * this wrapper (nothing can send the headers in between).
- */
-function tagInEnd(res: Response, state: State): boolean {
-  const req = res.req;
-  if (
-    req.method !== 'GET' ||
-    !(state.ownEnd ? ownWrappers.has(res.end) : res.end === state.layer?.end) ||
-    !unconditional(req.headers)
-  ) {
-    return false;
-  }
-  const settings = (res.app as { settings?: Record<string, unknown> } | undefined)?.settings;
-  return settings !== undefined && settings['etag fn'] === undefined;
 }
 
 /** `res.end` of a response `etag()` handles (plain bodies, and what `res.send` ends with); `next` ends. */
@@ -279,9 +251,8 @@ function decide(
   /** The tag is a strong one made here (no need to parse it). */
   let strong = false;
   if (tag === undefined && body !== undefined) {
-    const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
-    if (size <= config.maxSize) {
-      tag = tagOf(body, size);
+    tag = tagWithin(body, config.maxSize);
+    if (tag !== undefined) {
       if (config.weak) tag = `W/${tag}`;
       else strong = true;
       res.setHeader('ETag', tag);

@@ -1,15 +1,17 @@
-import crypto from 'node:crypto';
+import { xxh64 } from './xxh64.js';
 
 /* Entity tags (RFC 9110 §8.8.3): making them from bodies, parsing and comparing them. */
 
 /**
- * A strong entity tag for `body`: `"<byte length in hex>-<SHA-1, base64url>"`, e.g.
- * `"5-qvTGHdzF6KLavt4PO0gs2a6pQ00"` for `hello`. The length prefix makes collisions between bodies of different
- * sizes impossible and costs nothing; SHA-1 is used as a fast content hash, not for security.
+ * A strong entity tag for `body`: `"<byte length in hex>-<XXH64, base64url>"`, e.g.
+ * `"5-JsfkYlfAsKM"` for `hello`. XXH64 is a fast 64-bit content hash, not a cryptographic one (see
+ * `xxh64.ts`); the length prefix makes collisions between bodies of different sizes impossible.
  * Strings are hashed as their UTF-8 bytes (what Express sends).
  */
 export function strongEtag(body: Buffer | Uint8Array | string): string {
-  return tagOf(body, typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength);
+  if (typeof body !== 'string') return tagOf(body);
+  const { digest, size } = xxh64.text(body);
+  return `"${size.toString(16)}-${digest}"`;
 }
 
 /** The weak form of `strongEtag(body)`: `W/"<len-hex>-<hash>"`. */
@@ -17,22 +19,18 @@ export function weakEtag(body: Buffer | Uint8Array | string): string {
   return `W/${strongEtag(body)}`;
 }
 
-/**
- * `strongEtag(body)` when the caller already knows `size`, the body's byte length (UTF-8 for a
- * string). A string is hashed as it is (no copy into a Buffer first).
- */
-export function tagOf(body: Uint8Array | string, size: number): string {
-  return `"${size.toString(16)}-${digest(body)}"`;
+/** `strongEtag(bytes)`. */
+export function tagOf(bytes: Uint8Array): string {
+  return `"${bytes.byteLength.toString(16)}-${xxh64.bytes(bytes)}"`;
 }
 
-/** `crypto.hash` (one-shot, Node 20.12+/21.7+) skips the Hash object; createHash is the fallback. */
-const oneShot: ((algorithm: string, data: Uint8Array | string, encoding: 'base64url') => string) | undefined =
-  typeof crypto.hash === 'function' ? crypto.hash : undefined;
-
-/** SHA-1 (base64url) of `data`; a string is hashed as its UTF-8 bytes by both paths. */
-function digest(data: Uint8Array | string): string {
-  if (oneShot !== undefined) return oneShot('sha1', data, 'base64url');
-  return crypto.createHash('sha1').update(data).digest('base64url');
+/** `strongEtag(body)`, or `undefined` when the body has more than `maxSize` bytes. */
+export function tagWithin(body: Uint8Array | string, maxSize: number): string | undefined {
+  if (typeof body !== 'string') return body.byteLength <= maxSize ? tagOf(body) : undefined;
+  // A string has at least as many UTF-8 bytes as UTF-16 code units.
+  if (body.length > maxSize) return undefined;
+  const { digest, size } = xxh64.text(body);
+  return size <= maxSize ? `"${size.toString(16)}-${digest}"` : undefined;
 }
 
 /** A parsed entity tag. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { expressMajors } from '@expresskit/testing';
 import type { Request, Response } from 'express';
 import request from 'supertest';
@@ -38,7 +37,7 @@ describe.each(expressMajors)('responseCache on $name', ({ express }) => {
     expect(miss.body).toEqual({ id: 42 });
     expect(miss.headers['x-cache']).toBe('MISS');
     expect(miss.headers['cache-status']).toBe('expresskit; fwd=miss; stored');
-    expect(miss.headers.etag).toBe(`"9-${createHash('sha1').update('{"id":42}').digest('base64url')}"`);
+    expect(miss.headers.etag).toBe('"9-UUqb6-yWcvM"');
     expect(miss.headers['cache-control']).toBe('public, max-age=0, s-maxage=60');
     expect(miss.headers['content-length']).toBe('9');
     expect(miss.headers.age).toBeUndefined();
@@ -86,7 +85,7 @@ describe.each(expressMajors)('responseCache on $name', ({ express }) => {
     const { application, calls } = app((_req, res) => {
       res.send('hello');
     });
-    const etag = `"5-${createHash('sha1').update('hello').digest('base64url')}"`;
+    const etag = '"5-JseCfYifbaM"';
     const miss = await request(application).get('/h').set('If-None-Match', etag);
     expect(miss.status).toBe(304);
     expect(miss.headers['x-cache']).toBe('MISS');
