@@ -28,7 +28,8 @@ export function etag(options: EtagOptions = {}): RequestHandler {
       states.set(res, state);
       attach(res, state);
     } else state.config = config;
-    if (config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
+    // (Reads req.method only when some method requires If-Match: by default none does.)
+    if (config.requireIfMatch.size !== 0 && config.requireIfMatch.has(req.method) && !hasIfMatch(req.headers)) {
       answerProblem(res, state, preconditionRequired(req.method, req.originalUrl));
       return;
     }
