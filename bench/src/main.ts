@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MICRO_CONTENDERS, MICRO_SCENARIO, runMicro } from './micro.js';
+import { MICRO_SCENARIOS, type MicroScenario, runMicro } from './micro.js';
 import { type RunInfo, renderReport, type ScenarioResult } from './report.js';
 import { load } from './runner/load.js';
 import { type BenchOptions, parseOptions, USAGE } from './runner/options.js';
@@ -26,7 +26,7 @@ import {
 } from './runner/stats.js';
 import { type Contender, SCENARIOS, type Scenario } from './scenarios.js';
 
-const IDS = [...SCENARIOS.map((scenario) => scenario.id), MICRO_SCENARIO.id];
+const IDS = [...SCENARIOS, ...MICRO_SCENARIOS].map((scenario) => scenario.id);
 
 async function requestHeaders(contender: Contender, server: RunningServer): Promise<Record<string, string>> {
   // autocannon sends no Accept-Encoding: learn the identity variant's ETag, as the load will see it.
@@ -168,18 +168,22 @@ async function runScenario(
   }
 }
 
-function runMicroScenario(options: BenchOptions): ScenarioResult {
-  const samples = runMicro(options.rounds, Math.max(200, options.duration * 400));
-  const contenders = MICRO_CONTENDERS.map(({ id, label }) => ({ id, label }));
+function runMicroScenario(scenario: MicroScenario, options: BenchOptions): ScenarioResult {
+  const samples = runMicro(scenario.contenders, options.rounds, Math.max(200, options.duration * 400));
+  const contenders = scenario.contenders.map(({ id, label }) => ({ id, label }));
   for (const { id } of contenders) {
     const rates = samples.get(id)?.map((s) => s.rps.toFixed(1)) ?? [];
     console.log(`  ${id.padEnd(22)} ${rates.join('  ')} ops/s`);
   }
+  const { id, title, about, baseline, targets } = scenario;
   return {
-    ...MICRO_SCENARIO,
-    targets: evaluateTargets(MICRO_SCENARIO.targets, samples),
+    id,
+    title,
+    about,
+    baseline,
+    targets: evaluateTargets(targets, samples),
     unit: 'ops/s',
-    rows: summarize(contenders, MICRO_SCENARIO.baseline, samples),
+    rows: summarize(contenders, baseline, samples),
   };
 }
 
@@ -208,9 +212,9 @@ async function main(): Promise<number> {
         }),
       );
     }
-    if (selected(MICRO_SCENARIO.id)) {
-      console.log(`\n${MICRO_SCENARIO.title}`);
-      results.push(runMicroScenario(options));
+    for (const scenario of MICRO_SCENARIOS.filter((s) => selected(s.id))) {
+      console.log(`\n${scenario.title}`);
+      results.push(runMicroScenario(scenario, options));
     }
   } finally {
     await redis?.stop();

@@ -1,10 +1,29 @@
+import { strongEtag } from '@expresskit/cache';
 import { compileFields } from '@expresskit/fields';
+import etagModule from 'etag';
 import mask from 'json-mask';
-import { CATALOG, FIELDS_MASK } from './payload.js';
+import { CATALOG, FIELDS_MASK, PAYLOAD } from './payload.js';
 import type { Sample } from './runner/stats.js';
+import type { Target } from './scenarios.js';
 
-/** The micro-benchmark's contenders: each call masks the 1,000-product array. */
-export const MICRO_CONTENDERS = [
+/** One contender of a micro-benchmark: a call measured in this process. */
+export interface MicroContender {
+  id: string;
+  label: string;
+  run: () => unknown;
+}
+
+export interface MicroScenario {
+  id: string;
+  title: string;
+  baseline: string;
+  targets: readonly Target[];
+  about: string;
+  contenders: readonly MicroContender[];
+}
+
+/** The fields micro-benchmark's contenders: each call masks the 1,000-product array. */
+export const MICRO_CONTENDERS: readonly MicroContender[] = [
   { id: 'json-mask', label: 'json-mask `mask(array, mask)`', run: () => mask(CATALOG, FIELDS_MASK) },
   { id: 'ours', label: '`compileFields(mask).select(array)`', run: () => compileFields(FIELDS_MASK).select(CATALOG) },
   (() => {
@@ -23,15 +42,38 @@ export const MICRO_CONTENDERS = [
       run: () => compiled.select(CATALOG),
     };
   })(),
-] as const;
+];
 
-export const MICRO_SCENARIO = {
-  id: 'fields-micro',
-  title: 'Micro-benchmark: compileFields vs json-mask on a 1,000-item array',
-  baseline: 'json-mask',
-  targets: [{ subject: 'ours', reference: 'json-mask', min: 2 }],
-  about: `Masking the 1,000-product array with \`${FIELDS_MASK}\` in this process, contenders interleaved round by round. "ops/s" is whole-array selections per second; the target compares parse + apply per call for both, the "compiled once" rows show the apply step alone.`,
-} as const;
+/** The JSON bodies the ETag micro-benchmark tags, as the bytes Express sends. */
+const PAGE_BYTES = Buffer.from(JSON.stringify(PAYLOAD));
+const CATALOG_BYTES = Buffer.from(JSON.stringify(CATALOG));
+
+export const MICRO_SCENARIOS: readonly MicroScenario[] = [
+  {
+    id: 'fields-micro',
+    title: 'Micro-benchmark: compileFields vs json-mask on a 1,000-item array',
+    baseline: 'json-mask',
+    targets: [{ subject: 'ours', reference: 'json-mask', min: 2 }],
+    about: `Masking the 1,000-product array with \`${FIELDS_MASK}\` in this process, contenders interleaved round by round. "ops/s" is whole-array selections per second; the target compares parse + apply per call for both, the "compiled once" rows show the apply step alone.`,
+    contenders: MICRO_CONTENDERS,
+  },
+  ...(
+    [
+      ['etag-micro', 'the page body of the HTTP scenarios', PAGE_BYTES],
+      ['etag-micro-catalog', 'the whole catalog as JSON', CATALOG_BYTES],
+    ] as const
+  ).map(([id, what, bytes]) => ({
+    id,
+    title: `Micro-benchmark: strong ETag of ${what} (${bytes.byteLength.toLocaleString('en')} bytes), ours vs Express’s \`etag\``,
+    baseline: 'express',
+    targets: [],
+    about: `The tag alone, in this process, of the bytes Express sends for ${what}. Express’s \`etag\` module (what \`app.set('etag', 'strong')\` calls) hashes with SHA-1; \`strongEtag\` (what \`etag()\` sends) with XXH64 in WebAssembly.`,
+    contenders: [
+      { id: 'express', label: 'Express `etag(body)` (SHA-1)', run: () => etagModule(bytes) },
+      { id: 'ours', label: '`strongEtag(body)` (XXH64)', run: () => strongEtag(bytes) },
+    ],
+  })),
+];
 
 let sink: unknown;
 
@@ -49,12 +91,16 @@ function measure(run: () => unknown, ms: number): number {
 }
 
 /** Rounds of every contender for `sliceMs` each (after one warm-up slice), order rotated per round. */
-export function runMicro(rounds: number, sliceMs: number): Map<string, Sample[]> {
-  const samples = new Map<string, Sample[]>(MICRO_CONTENDERS.map((c) => [c.id, []]));
-  for (const contender of MICRO_CONTENDERS) measure(contender.run, sliceMs / 2);
+export function runMicro(
+  contenders: readonly MicroContender[],
+  rounds: number,
+  sliceMs: number,
+): Map<string, Sample[]> {
+  const samples = new Map<string, Sample[]>(contenders.map((c) => [c.id, []]));
+  for (const contender of contenders) measure(contender.run, sliceMs / 2);
   for (let round = 0; round < rounds; round++) {
-    const shift = round % MICRO_CONTENDERS.length;
-    const order = [...MICRO_CONTENDERS.slice(shift), ...MICRO_CONTENDERS.slice(0, shift)];
+    const shift = round % contenders.length;
+    const order = [...contenders.slice(shift), ...contenders.slice(0, shift)];
     for (const contender of order) samples.get(contender.id)?.push({ rps: measure(contender.run, sliceMs) });
   }
   if (sink === undefined) throw new Error('unreachable');

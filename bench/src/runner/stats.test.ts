@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
+import { strongEtag } from '@expresskit/cache';
 import { compileFields } from '@expresskit/fields';
 import mask from 'json-mask';
 import { describe, expect, it } from 'vitest';
-import { MICRO_CONTENDERS } from '../micro.js';
-import { CATALOG, FIELDS_MASK } from '../payload.js';
+import { MICRO_CONTENDERS, MICRO_SCENARIOS } from '../micro.js';
+import { CATALOG, FIELDS_MASK, PAYLOAD } from '../payload.js';
 import { paragraph, renderReport, type ScenarioResult } from '../report.js';
 import { parseOptions } from './options.js';
 import {
@@ -262,5 +264,19 @@ describe('micro-benchmark contenders do the same work', () => {
     expect(mask(CATALOG, FIELDS_MASK)).toEqual(expected);
     expect(compileFields(FIELDS_MASK).select(CATALOG)).toEqual(expected);
     for (const contender of MICRO_CONTENDERS) expect(contender.run()).toEqual(expected);
+  });
+
+  it('the ETag micro-benchmarks tag the bytes Express sends, both ways', () => {
+    const sha1 = (bytes: Buffer) => createHash('sha1').update(bytes).digest('base64').slice(0, 27);
+    const tags = (id: string) =>
+      Object.fromEntries(MICRO_SCENARIOS.find((s) => s.id === id)?.contenders.map((c) => [c.id, c.run()]) ?? []);
+    const page = Buffer.from(JSON.stringify(PAYLOAD));
+    expect(tags('etag-micro')).toEqual({ express: `"1760-${sha1(page)}"`, ours: strongEtag(page) });
+    expect(strongEtag(page)).toMatch(/^"1760-[A-Za-z0-9_-]{11}"$/);
+    const catalog = Buffer.from(JSON.stringify(CATALOG));
+    expect(tags('etag-micro-catalog')).toEqual({
+      express: `"${catalog.byteLength.toString(16)}-${sha1(catalog)}"`,
+      ours: strongEtag(catalog),
+    });
   });
 });
