@@ -16,12 +16,12 @@ function comparable(res: request.Response) {
 }
 
 /*
- * An unconditional GET whose string body goes through `res.send` is tagged in `res.end`, from the
- * bytes Express makes of it; conditional requests, HEAD, and Express's own ETag on are tagged in
- * `res.send`. The tag and every header must be the same either way.
+ * A string body given to `res.send` is tagged there, as the UTF-8 bytes Express then sends; a body
+ * given to `res.end` is tagged in `res.end`. Unconditional and conditional GETs, HEAD, and
+ * Express's own ETag on or off must give the same tag and headers.
  */
 describe.each(expressMajors)(
-  'etag() tags res.send strings in res.end for unconditional GETs on $name',
+  'etag() tags res.send strings as the bytes Express sends, whichever path, on $name',
   ({ express }) => {
     function app(setup?: (app: Express) => void): Express {
       const application = express();

@@ -41,6 +41,10 @@ describe('strongEtag', () => {
         expect(strongEtag(text)).toBe(strongEtag(bytes));
         expect(tagWithin(text, bytes.byteLength)).toBe(strongEtag(bytes));
         expect(tagWithin(bytes, bytes.byteLength)).toBe(strongEtag(bytes));
+        // Near the limit: a string of few characters but many bytes.
+        expect(tagWithin(text, Math.floor(bytes.byteLength / 2))).toBe(
+          bytes.byteLength === 0 ? strongEtag(bytes) : undefined,
+        );
         if (bytes.byteLength > 0) {
           expect(tagWithin(text, bytes.byteLength - 1)).toBeUndefined();
           expect(tagWithin(bytes, bytes.byteLength - 1)).toBeUndefined();
@@ -49,6 +53,18 @@ describe('strongEtag', () => {
       { numRuns: 200 },
     );
     expect(strongEtag('\ud800x')).toBe(strongEtag(Buffer.from([0xef, 0xbf, 0xbd, 0x78])));
+  });
+
+  it('tags any view as its bytes, whatever was hashed before', () => {
+    const expected = strongEtag(Buffer.from([1, 2, 3, 4]));
+    const words = new Uint16Array([0x0201, 0x0403]);
+    for (const before of ['x'.repeat(50), 'y']) {
+      strongEtag(before);
+      expect(strongEtag(words)).toBe(expected);
+      expect(strongEtag(new DataView(words.buffer))).toBe(expected);
+      expect(strongEtag(new Uint8Array([0, 1, 2, 3, 4, 5]).subarray(1, 5))).toBe(expected);
+    }
+    expect(weakEtag(words)).toBe(`W/${expected}`);
   });
 
   it('differs when one byte differs', () => {

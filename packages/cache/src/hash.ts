@@ -4,18 +4,21 @@ import { xxh64 } from './xxh64.js';
 
 /**
  * A strong entity tag for `body`: `"<byte length in hex>-<XXH64, base64url>"`, e.g.
- * `"5-JsfkYlfAsKM"` for `hello`. XXH64 is a fast 64-bit content hash, not a cryptographic one (see
+ * `"5-JseCfYifbaM"` for `hello`. XXH64 is a fast 64-bit content hash, not a cryptographic one (see
  * `xxh64.ts`); the length prefix makes collisions between bodies of different sizes impossible.
  * Strings are hashed as their UTF-8 bytes (what Express sends).
  */
-export function strongEtag(body: Buffer | Uint8Array | string): string {
-  if (typeof body !== 'string') return tagOf(body);
+export function strongEtag(body: ArrayBufferView | string): string {
+  if (typeof body !== 'string') {
+    // Any view is tagged as its bytes (a Uint16Array's elements are not bytes).
+    return tagOf(body instanceof Uint8Array ? body : new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
+  }
   const { digest, size } = xxh64.text(body);
   return `"${size.toString(16)}-${digest}"`;
 }
 
 /** The weak form of `strongEtag(body)`: `W/"<len-hex>-<hash>"`. */
-export function weakEtag(body: Buffer | Uint8Array | string): string {
+export function weakEtag(body: ArrayBufferView | string): string {
   return `W/${strongEtag(body)}`;
 }
 
@@ -27,8 +30,10 @@ export function tagOf(bytes: Uint8Array): string {
 /** `strongEtag(body)`, or `undefined` when the body has more than `maxSize` bytes. */
 export function tagWithin(body: Uint8Array | string, maxSize: number): string | undefined {
   if (typeof body !== 'string') return body.byteLength <= maxSize ? tagOf(body) : undefined;
-  // A string has at least as many UTF-8 bytes as UTF-16 code units.
+  // A string has at least as many UTF-8 bytes as UTF-16 code units, at most three times as many:
+  // count them first when the string might be too large, rather than encode it for nothing.
   if (body.length > maxSize) return undefined;
+  if (body.length * 3 > maxSize && Buffer.byteLength(body, 'utf8') > maxSize) return undefined;
   const { digest, size } = xxh64.text(body);
   return size <= maxSize ? `"${size.toString(16)}-${digest}"` : undefined;
 }

@@ -118,6 +118,17 @@ describe('XXH64', () => {
 });
 
 describe('XXH64 without WebAssembly', () => {
+  it('falls back to the BigInt version when WebAssembly refuses to compile the module', () => {
+    const xxh64Module = new URL('../dist/xxh64.js', import.meta.url).href;
+    const script = [
+      `WebAssembly.Module = function () { throw new WebAssembly.CompileError('refused by the embedder'); };`,
+      `const { xxh64 } = await import(${JSON.stringify(xxh64Module)});`,
+      `console.log(JSON.stringify([xxh64.kind, xxh64.text('a').digest]));`,
+    ].join('\n');
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(output)).toEqual(['bigint', base64url('d24ec4f1a98c6e5b')]);
+  });
+
   it('a `node --jitless` process (no WebAssembly) makes the same tags with the BigInt version', () => {
     // Runs the built module (the test task depends on the build).
     const hashModule = new URL('../dist/hash.js', import.meta.url).href;
