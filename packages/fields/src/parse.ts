@@ -179,7 +179,14 @@ function syntax(offset: number, message: string) {
 /** Escapes a member name for the canonical mask: the syntax characters, and a name that is `*`. */
 export function escapeName(name: string): string {
   if (name === '*') return '\\*';
-  return name.replace(/[,/()\\]/g, '\\$&');
+  // Most names have nothing to escape: look before building a copy.
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code === 0x2c || code === 0x2f || code === 0x28 || code === 0x29 || code === 0x5c) {
+      return name.replace(/[,/()\\]/g, '\\$&');
+    }
+  }
+  return name;
 }
 
 /**

@@ -26,7 +26,9 @@ export interface PlanNode {
   /** Objects this pick node has been applied to, until it is specialised (see `specialize.ts`). */
   hits: number;
   /** The specialised selector of this pick node, once built. */
-  fast: ((value: object) => unknown) | null;
+  fast: ((value: object, members: readonly Member[]) => unknown) | null;
+  /** The members' names and which have a sub-plan, as a key (see `specialize.ts`), once computed. */
+  signature: string | null;
 }
 
 /** Never read from the input, never written to the output. */
@@ -53,16 +55,27 @@ function node(budget: Budget, entries: Map<string, Rule>, rest: Rule): Rule {
     );
   }
   members.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { members, byName: new Map(members.map((m) => [m.name, m.rule])), rest, hits: 0, fast: null };
+  return { members, byName: new Map(members.map((m) => [m.name, m.rule])), rest, hits: 0, fast: null, signature: null };
 }
 
 /**
  * The engine's canonical copy of a name (a property key read back from an object), so member
- * lookups compare by identity instead of by content (names sliced out of a mask are not).
+ * lookups compare by identity instead of by content (names sliced out of a mask are not). Copies
+ * made before are kept in a bounded table (emptied when full, so hostile masks cannot grow it):
+ * the same names come back with every request, and a lookup costs less than the round trip
+ * through an object.
  */
 function internalize(name: string): string {
-  return Object.keys({ [name]: 0 })[0] ?? name;
+  const known = internalized.get(name);
+  if (known !== undefined) return known;
+  const copy = Object.keys({ [name]: 0 })[0] ?? name;
+  if (internalized.size >= MAX_INTERNALIZED) internalized.clear();
+  internalized.set(copy, copy);
+  return copy;
 }
+
+const internalized = new Map<string, string>();
+const MAX_INTERNALIZED = 4096;
 
 function ruleOf(rule: PlanNode, name: string): Rule {
   return rule.byName.get(name) ?? rule.rest;

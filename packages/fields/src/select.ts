@@ -26,7 +26,7 @@ export function applyPlan(rule: Rule, value: unknown): unknown {
 }
 
 /** What an exclusion of every member leaves: no member of any object; scalars, as exclusions do. */
-const NOTHING: PlanNode = { members: [], byName: new Map(), rest: DROP, hits: 0, fast: null };
+const NOTHING: PlanNode = { members: [], byName: new Map(), rest: DROP, hits: 0, fast: null, signature: null };
 
 function applyNode(node: PlanNode, input: unknown, key: string | number): unknown {
   if (input === null || typeof input !== 'object') return scalar(node, input);
@@ -57,7 +57,7 @@ function fastPick(node: PlanNode, input: object): unknown {
     fast = specialize(node, applyNode, OMIT, input);
     node.fast = fast;
   }
-  return fast === NONE ? SLOW : fast(input);
+  return fast === NONE ? SLOW : fast(input, node.members);
 }
 
 function isPlain(value: object): boolean {

@@ -108,6 +108,38 @@ describe('specialised pick selectors (built after 64 objects)', () => {
     );
   });
 
+  it('are one function per member names and shape, shared by masks compiled again', () => {
+    const items = Array.from({ length: 64 }, (_, i) => ({ id: i, sku: `s${i}`, name: `n${i}` }));
+    const plans = ['id,name', 'name,id', 'id,name'].map((mask) => {
+      const root = createNode();
+      parseMask(mask, { maxLength: 100, maxDepth: 5, maxSelectors: 10 }, root, { selectors: 0 });
+      const plan = planOf(root, { nodes: 0, max: 100 });
+      if (typeof plan === 'number') throw new Error('expected a plan node');
+      applyPlan(plan, items);
+      return plan;
+    });
+    const [first, second, third] = plans;
+    expect(first?.fast).not.toBe(NONE);
+    expect(typeof first?.fast).toBe('function');
+    expect(second?.fast).toBe(first?.fast);
+    expect(third?.fast).toBe(first?.fast);
+  });
+
+  it('a shared selector applies each node its own sub-plans', () => {
+    // Same member names and shape, different sub-selections: one function, two results.
+    const items = () =>
+      Array.from({ length: 70 }, (_, i) => ({ id: i, supplier: { name: `s${i}`, country: 'NL', id: i * 10 } }));
+    const byName = compileFields('id,supplier(name)');
+    const byCountry = compileFields('id,supplier(country,id)');
+    const named = byName.select(items()) as unknown[];
+    const located = byCountry.select(items()) as unknown[];
+    expect(named[69]).toEqual({ id: 69, supplier: { name: 's69' } });
+    expect(located[69]).toEqual({ id: 69, supplier: { country: 'NL', id: 690 } });
+    // Interleaved after both are specialised: still each its own.
+    expect(byName.select(items().slice(0, 1))).toEqual([{ id: 0, supplier: { name: 's0' } }]);
+    expect(byCountry.select(items().slice(0, 1))).toEqual([{ id: 0, supplier: { country: 'NL', id: 0 } }]);
+  });
+
   it('fall back to the generic path when code generation from strings is disallowed', () => {
     // The built package, in a child process run with --disallow-code-generation-from-strings (the
     // Node equivalent of a CSP without unsafe-eval): same output as here, where the selector is

@@ -3,8 +3,12 @@ import { KEEP, type Member, type PlanNode } from './plan.js';
 /** Returned by a specialised selector for a value it does not handle (the generic path does). */
 export const SLOW: unique symbol = Symbol('slow');
 
-/** A pick node's selector specialised to its members; returns `SLOW` for anything it does not handle. */
-export type FastPick = (value: object) => unknown;
+/**
+ * A pick node's selector specialised to its members' names; returns `SLOW` for anything it does
+ * not handle. `members` are the node's (the sub-plans come from there, so one selector serves
+ * every node with the same names).
+ */
+export type FastPick = (value: object, members: readonly Member[]) => unknown;
 
 /** Used for nodes that are not specialised: the generic path always applies. */
 export const NONE: FastPick = () => SLOW;
@@ -22,14 +26,17 @@ let codegen = true;
 type Factory = (...values: unknown[]) => FastPick;
 
 /**
- * Factories by generated source and member names, so a mask compiled again (a selector per
- * request, or one evicted from the cache) reuses the code V8 has already optimised: the selectors
- * one factory makes share its feedback and optimised code. Names are only a key here, never code.
+ * Selectors by generated source and member names, so a mask compiled again (a selector per
+ * request, or one evicted from the cache) gets the very function V8 has already optimised. One
+ * function per key, not one per node, also matters for its speed: V8 then compiles the names it
+ * captured as constants, so each member read and write is a named property access (a closure per
+ * node made every mask compiled per call about 20% slower on the 1,000-item benchmark). Names are
+ * only a key here, never code.
  */
-const factories = new Map<string, Factory>();
+const selectors = new Map<string, FastPick>();
 
-/** At most this many factories (and as many signatures in `known`) are kept; the oldest goes first. */
-const MAX_FACTORIES = 256;
+/** At most this many selectors (and as many signatures in `known`) are kept; the oldest goes first. */
+const MAX_SELECTORS = 256;
 
 /**
  * Signatures (member names, and which have a sub-plan) of the pick nodes specialised so far: a
@@ -37,9 +44,16 @@ const MAX_FACTORIES = 256;
  */
 const known = new Set<string>();
 
-/** The members of a pick node, and which of them have a sub-plan, as a key. */
+/**
+ * The members of a pick node, and which of them have a sub-plan, as a key (computed once per
+ * node). Each name is written with its length first, so no two member lists share a key.
+ */
 function signature(node: PlanNode): string {
-  return JSON.stringify(node.members.map((member) => [member.name, member.rule === KEEP ? 0 : 1]));
+  if (node.signature !== null) return node.signature;
+  let key = '';
+  for (const member of node.members) key += `${member.name.length}:${member.name}${member.rule === KEEP ? 0 : 1}`;
+  node.signature = key;
+  return key;
 }
 
 /** True when a pick node with the same members was specialised before (see `known`). */
@@ -47,9 +61,9 @@ export function specializedBefore(node: PlanNode): boolean {
   return codegen && known.size > 0 && known.has(signature(node));
 }
 
-/** Deletes the oldest entry of a full `factories` or `known`. */
+/** Deletes the oldest entry of a full `selectors` or `known`. */
 function makeRoom(entries: Map<string, unknown> | Set<string>): void {
-  if (entries.size < MAX_FACTORIES) return;
+  if (entries.size < MAX_SELECTORS) return;
   const oldest = entries.keys().next();
   if (oldest.done !== true) entries.delete(oldest.value);
 }
@@ -59,16 +73,17 @@ function makeRoom(entries: Map<string, unknown> | Set<string>): void {
  * access site, so V8 keeps each one monomorphic; the generic loop shares one megamorphic site for
  * every name of every mask, which makes it 2–3 times slower on large arrays (`scripts/bench.mjs`).
  *
- * The generated source is made only of fixed text and member *indices*: names and rules are passed
- * in as arguments and captured as constants, so nothing a client sends ever becomes code. The
+ * The generated source is made only of fixed text and member *indices*: names are passed in as
+ * arguments and captured as constants, sub-plans are read from the node's members at each call,
+ * so nothing a client sends ever becomes code. The
  * semantics are those of the generic path in `select.ts` (own enumerable members only, `undefined`
  * left out, sub-plans through `child`, members in the object's own order). The members are read
  * in the order they have in `sample`, the object that triggered the specialisation (objects of a
  * list usually share one shape): an object whose own keys hold each member at the sample's index
  * (one comparison per member) is read without searching; any other is searched member by member;
  * one that is not plain, has a `toJSON`, or holds the members in another order is handed back
- * with `SLOW`. The compiled factory is kept in `factories`, so another node of the same members
- * and shape gets a closure sharing V8's feedback and optimised code.
+ * with `SLOW`. The selector is kept in `selectors`, so another node of the same members and shape
+ * gets the same function (see `selectors`).
  */
 export function specialize(
   node: PlanNode,
@@ -80,13 +95,15 @@ export function specialize(
   if (!codegen || members.length === 0 || members.length > MAX_MEMBERS) return NONE;
   const keys = Object.keys(sample);
   const ordered = inSampleOrder(members, keys);
-  // What the source depends on (each member's index in the sample, or none, and whether it has a
-  // sub-plan), and the names the factory's selectors have seen at their property access sites.
-  const key = JSON.stringify(
-    ordered.map(({ member, at }) => [at < keys.length ? at : -1, member.rule === KEEP ? 0 : 1, member.name]),
-  );
-  let factory = factories.get(key);
-  if (factory === undefined) {
+  // What the selector depends on: each member's index in the sample (or none) and among the
+  // node's members, whether it has a sub-plan, and its name (captured as a constant).
+  let key = '';
+  for (const { member, at, index } of ordered) {
+    key += `${at < keys.length ? at : -1},${index},${member.rule === KEEP ? 0 : 1},${member.name.length}:${member.name}`;
+  }
+  let selector = selectors.get(key);
+  if (selector === undefined) {
+    let factory: Factory;
     try {
       factory = generate(ordered, keys.length);
     } catch {
@@ -94,21 +111,22 @@ export function specialize(
       codegen = false;
       return NONE;
     }
-    makeRoom(factories);
-    factories.set(key, factory);
+    const args: unknown[] = [Object.keys, child, omit, SLOW, Object.prototype, Object.getPrototypeOf];
+    for (const { member } of ordered) args.push(member.name);
+    selector = factory(...args);
+    makeRoom(selectors);
+    selectors.set(key, selector);
   }
   const name = signature(node);
   if (!known.has(name)) {
     makeRoom(known);
     known.add(name);
   }
-  const args: unknown[] = [Object.keys, child, omit, SLOW, Object.prototype, Object.getPrototypeOf];
-  for (const { member } of ordered) args.push(member.name, member.rule);
-  return factory(...args);
+  return selector;
 }
 
 /** Compiles the factory of a selector for `ordered` members (see `specialize`); throws `EvalError` without codegen. */
-function generate(ordered: ReadonlyArray<{ member: Member; at: number }>, sampleKeys: number): Factory {
+function generate(ordered: ReadonlyArray<{ member: Member; at: number; index: number }>, sampleKeys: number): Factory {
   const params = ['keysOf', 'child', 'OMIT', 'SLOW', 'OBJECT', 'getPrototypeOf'];
   // The shape test: each member the sample has sits at the sample's index among the object's own
   // keys (keys are unique, so they are present and in the sample's order), and each member the
@@ -118,8 +136,8 @@ function generate(ordered: ReadonlyArray<{ member: Member; at: number }>, sample
   const fast: string[] = [];
   const general = ['    let last = -1, at;'];
   const writes = ['  const o = {};'];
-  ordered.forEach(({ member, at }, i) => {
-    params.push(`n${i}`, `r${i}`);
+  ordered.forEach(({ member, at, index }, i) => {
+    params.push(`n${i}`);
     if (at < sampleKeys) {
       shape.push(`own[${at}] === n${i}`);
       fast.push(`    c${i} = v[n${i}];`);
@@ -132,12 +150,12 @@ function generate(ordered: ReadonlyArray<{ member: Member; at: number }>, sample
     writes.push(
       member.rule === KEEP
         ? `  if (c${i} !== undefined) o[n${i}] = c${i};`
-        : `  if (c${i} !== undefined) { const s = child(r${i}, c${i}, n${i}); if (s !== OMIT) o[n${i}] = s; }`,
+        : `  if (c${i} !== undefined) { const s = child(m[${index}].rule, c${i}, n${i}); if (s !== OMIT) o[n${i}] = s; }`,
     );
   });
   const lines = [
     '"use strict";',
-    'return function fieldsPick(v) {',
+    'return function fieldsPick(v, m) {',
     '  if (typeof v.toJSON === "function") return SLOW;',
     '  const p = getPrototypeOf(v);',
     '  if (p !== OBJECT && p !== null) return SLOW;',
@@ -156,12 +174,18 @@ function generate(ordered: ReadonlyArray<{ member: Member; at: number }>, sample
   return new Function(...params, lines.join('\n')) as Factory;
 }
 
-/** The members with their index among `sample`'s own keys, in that order; absent ones last, by name. */
-function inSampleOrder(members: readonly Member[], keys: readonly string[]): Array<{ member: Member; at: number }> {
+/**
+ * The members with their index among `sample`'s own keys, in that order (absent ones last, by
+ * name), and their index among the node's members.
+ */
+function inSampleOrder(
+  members: readonly Member[],
+  keys: readonly string[],
+): Array<{ member: Member; at: number; index: number }> {
   return members
-    .map((member) => {
+    .map((member, index) => {
       const at = keys.indexOf(member.name);
-      return { member, at: at < 0 ? keys.length : at };
+      return { member, at: at < 0 ? keys.length : at, index };
     })
     .sort((a, b) => a.at - b.at);
 }
