@@ -1,10 +1,12 @@
 // `pnpm bench`: every scenario's contenders in their own server processes, autocannon from this
 // process, contenders interleaved round by round; writes the Markdown report (see runner/options.ts).
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MICRO_SCENARIOS, type MicroScenario, runMicro } from './micro.js';
+import { promisify } from 'node:util';
+import { MICRO_SCENARIOS, type MicroScenario } from './micro.js';
 import { type RunInfo, renderReport, type ScenarioResult } from './report.js';
 import { load } from './runner/load.js';
 import { type BenchOptions, parseOptions, USAGE } from './runner/options.js';
@@ -26,6 +28,7 @@ import {
 } from './runner/stats.js';
 import { type Contender, SCENARIOS, type Scenario } from './scenarios.js';
 
+const execFileAsync = promisify(execFile);
 const IDS = [...SCENARIOS, ...MICRO_SCENARIOS].map((scenario) => scenario.id);
 
 async function requestHeaders(contender: Contender, server: RunningServer): Promise<Record<string, string>> {
@@ -168,21 +171,29 @@ async function runScenario(
   }
 }
 
-function runMicroScenario(scenario: MicroScenario, options: BenchOptions): ScenarioResult {
-  const samples = runMicro(scenario.contenders, options.rounds, Math.max(200, options.duration * 400));
-  const contenders = scenario.contenders.map(({ id, label }) => ({ id, label }));
-  for (const { id } of contenders) {
-    const rates = samples.get(id)?.map((s) => s.rps.toFixed(1)) ?? [];
-    console.log(`  ${id.padEnd(22)} ${rates.join('  ')} ops/s`);
-  }
+/** Runs a micro scenario in a fresh Node process (`micro-main.ts`) and reads its samples back. */
+async function runMicroScenario(scenario: MicroScenario, options: BenchOptions): Promise<ScenarioResult> {
   const { id, title, about, baseline, targets } = scenario;
+  const base = { id, title, about, baseline, unit: 'ops/s' } as const;
+  const sliceMs = Math.max(200, options.duration * 400);
+  const child = fileURLToPath(new URL('./micro-main.js', import.meta.url));
+  let samples: Map<string, Sample[]>;
+  try {
+    const { stdout } = await execFileAsync(process.execPath, [child, id, String(options.rounds), String(sliceMs)]);
+    samples = new Map(Object.entries(JSON.parse(stdout) as Record<string, Sample[]>));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`  FAILED: ${message}`);
+    return { ...base, rows: [], targets: [], error: message };
+  }
+  const contenders = scenario.contenders.map((contender) => ({ id: contender.id, label: contender.label }));
+  for (const contender of contenders) {
+    const rates = samples.get(contender.id)?.map((s) => s.rps.toFixed(1)) ?? [];
+    console.log(`  ${contender.id.padEnd(22)} ${rates.join('  ')} ops/s`);
+  }
   return {
-    id,
-    title,
-    about,
-    baseline,
+    ...base,
     targets: evaluateTargets(targets, samples),
-    unit: 'ops/s',
     rows: summarize(contenders, baseline, samples),
   };
 }
@@ -214,7 +225,7 @@ async function main(): Promise<number> {
     }
     for (const scenario of MICRO_SCENARIOS.filter((s) => selected(s.id))) {
       console.log(`\n${scenario.title}`);
-      results.push(runMicroScenario(scenario, options));
+      results.push(await runMicroScenario(scenario, options));
     }
   } finally {
     await redis?.stop();
