@@ -16,9 +16,10 @@ function comparable(res: request.Response) {
 }
 
 /*
- * A string body given to `res.send` is tagged there, as the UTF-8 bytes Express then sends; a body
- * given to `res.end` is tagged in `res.end`. Unconditional and conditional GETs, HEAD, and
- * Express's own ETag on or off must give the same tag and headers.
+ * A string body given to `res.send` is tagged as the UTF-8 bytes Express sends: in `res.end` for an
+ * unconditional GET (the bytes Express encoded), in `res.send` for HEAD, conditional requests and
+ * when a wrapper sits above our `res.end`; a body given to `res.end` is tagged there. Unconditional
+ * and conditional GETs, HEAD, and Express's own ETag on or off must give the same tag and headers.
  */
 describe.each(expressMajors)(
   'etag() tags res.send strings as the bytes Express sends, whichever path, on $name',
