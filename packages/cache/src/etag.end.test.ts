@@ -64,6 +64,62 @@ describe.each(expressMajors)(
       expect(res.headers.etag).toBe(strongEtag(BIG));
     });
 
+    it('an unconditional GET is tagged in res.end (after Express set Content-Length); HEAD and conditional GETs in res.send', async () => {
+      const order: string[][] = [];
+      const application = app((a) =>
+        a.use((_req, res, next) => {
+          const seen: string[] = [];
+          order.push(seen);
+          const setHeader = res.setHeader;
+          res.setHeader = function recordingSetHeader(this: Response, name: string, value: unknown) {
+            if (/^(etag|content-length)$/i.test(name)) seen.push(name.toLowerCase());
+            return setHeader.call(this, name, value as string);
+          } as Response['setHeader'];
+          next();
+        }),
+      );
+      // Mounted before etag(): its own setHeader does not wrap res.end or res.send.
+      await request(application).get('/big');
+      await request(application).head('/big');
+      await request(application).get('/big').set('If-None-Match', '"other"');
+      expect(order).toEqual([
+        ['content-length', 'etag'],
+        ['etag', 'content-length'],
+        ['etag', 'content-length'],
+      ]);
+    });
+
+    it('with an Express ETag function on, Express never hashes a body etag() tags', async () => {
+      let calls = 0;
+      const application = app((a) =>
+        a.set('etag', () => {
+          calls++;
+          return undefined;
+        }),
+      );
+      const plain = await request(application).get('/big');
+      await request(application).head('/big');
+      await request(application).get('/small');
+      expect(plain.headers.etag).toBe(strongEtag(BIG));
+      expect(calls).toBe(0);
+    });
+
+    it('a res.send rewriter mounted before etag(): GET and HEAD carry the same tag', async () => {
+      const application = app((a) =>
+        a.use((_req, res, next) => {
+          const send = res.send;
+          res.send = function rewritingSend(this: Response, body?: unknown) {
+            return send.call(this, typeof body === 'string' ? body.toUpperCase() : body);
+          } as Response['send'];
+          next();
+        }),
+      );
+      const get = await request(application).get('/small');
+      const head = await request(application).head('/small');
+      expect(get.text).toBe(SMALL.toUpperCase());
+      expect(get.headers.etag).toBe(head.headers.etag);
+    });
+
     it('a later res.end wrapper that sends the headers itself: the body is tagged in res.send', async () => {
       const application = express();
       application.set('etag', false);

@@ -181,17 +181,21 @@ function sendBody(res: Response, state: State, args: unknown[], next: Response['
   // UTF-8). Express 4 JSON-encodes other views; Express 5 sends them through res.end, hashed there.
   if (args.length === 1 && (typeof body === 'string' || Buffer.isBuffer(body)) && candidate(res, state)) {
     // An unconditional GET's string is hashed in res.end, as the bytes Express encodes it to anyway
-    // (or as the string itself, when Express keeps a short one): encoded once, not twice. Only when
-    // our res.end is the one Express calls: a wrapper above it (`compression()` mounted after
-    // etag()) may send the headers before ours runs. HEAD (no body reaches res.end) and conditional
+    // (or as the string itself, when Express keeps a short one): encoded once, not twice. Only
+    // when our res.send and res.end are the ones Express calls (a res.end wrapper above ours, as
+    // `compression()` mounted after etag(), may send the headers first; a res.send rewriter above
+    // ours would make GET and HEAD disagree) and Express's own ETag is off (it would hash the body
+    // again, only to have its tag replaced). HEAD (no body reaches res.end) and conditional
     // requests (Express's own freshness check runs before res.end and must see the tag) are
     // decided here.
     const deferred =
       typeof body === 'string' &&
+      !state.ownSend &&
       state.layer !== undefined &&
       res.end === state.layer.end &&
       res.req.method === 'GET' &&
-      unconditional(res.req.headers);
+      unconditional(res.req.headers) &&
+      typeof res.app.get('etag fn') !== 'function';
     if (!deferred && decide(res, state, body, undefined)) return res;
   }
   // Other bodies reach res.end through Express, which may tag them itself first: replace that tag.

@@ -478,7 +478,12 @@ export const xxh64: Xxh64 = (() => {
   if (typeof WebAssembly === 'undefined') return bigIntXxh64();
   try {
     return wasmXxh64();
-  } catch {
+  } catch (error) {
+    // WebAssembly is there but refused (a policy, or a bug here): say so once, tags stay the same.
+    process.emitWarning(
+      `@expresskit/cache: the WebAssembly XXH64 could not start (${String(error)}); strong ETags use the much slower JavaScript version`,
+      { code: 'EXPRESSKIT_XXH64_FALLBACK' },
+    );
     return bigIntXxh64();
   }
 })();
