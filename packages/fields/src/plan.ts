@@ -61,7 +61,8 @@ function node(budget: Budget, entries: Map<string, Rule>, rest: Rule): Rule {
 /**
  * The engine's canonical copy of a name (a property key read back from an object), so member
  * lookups compare by identity instead of by content (names sliced out of a mask are not). Copies
- * made before are kept in a bounded table (emptied when full, so hostile masks cannot grow it):
+ * of names up to 128 characters are kept in a table of at most 4096 (emptied when full, so hostile
+ * masks cannot grow it):
  * the same names come back with every request, and a lookup costs less than the round trip
  * through an object.
  */
@@ -69,6 +70,8 @@ function internalize(name: string): string {
   const known = internalized.get(name);
   if (known !== undefined) return known;
   const copy = Object.keys({ [name]: 0 })[0] ?? name;
+  // Long names are not kept: the table stays under 4096 × 128 characters whatever clients send.
+  if (copy.length > MAX_KEPT_LENGTH) return copy;
   if (internalized.size >= MAX_INTERNALIZED) internalized.clear();
   internalized.set(copy, copy);
   return copy;
@@ -76,6 +79,7 @@ function internalize(name: string): string {
 
 const internalized = new Map<string, string>();
 const MAX_INTERNALIZED = 4096;
+const MAX_KEPT_LENGTH = 128;
 
 function ruleOf(rule: PlanNode, name: string): Rule {
   return rule.byName.get(name) ?? rule.rest;

@@ -83,7 +83,8 @@ function makeRoom(entries: Map<string, unknown> | Set<string>): void {
  * (one comparison per member) is read without searching; any other is searched member by member;
  * one that is not plain, has a `toJSON`, or holds the members in another order is handed back
  * with `SLOW`. The selector is kept in `selectors`, so another node of the same members and shape
- * gets the same function (see `selectors`).
+ * gets the same function (see `selectors`). `child` and `omit` are the generic path's, the same
+ * for every call: a cached selector keeps the ones it was built with.
  */
 export function specialize(
   node: PlanNode,
