@@ -1,11 +1,9 @@
 // `pnpm bench`: every scenario's contenders in their own server processes, autocannon from this
 // process, contenders interleaved round by round; writes the Markdown report (see runner/options.ts).
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { MICRO_SCENARIOS, type MicroScenario } from './micro.js';
 import { type RunInfo, renderReport, type ScenarioResult } from './report.js';
 import { load } from './runner/load.js';
@@ -14,6 +12,7 @@ import {
   installCleanup,
   type RunningRedis,
   type RunningServer,
+  runNodeChild,
   startRedisServer,
   startServer,
 } from './runner/processes.js';
@@ -28,7 +27,6 @@ import {
 } from './runner/stats.js';
 import { type Contender, SCENARIOS, type Scenario } from './scenarios.js';
 
-const execFileAsync = promisify(execFile);
 const IDS = [...SCENARIOS, ...MICRO_SCENARIOS].map((scenario) => scenario.id);
 
 async function requestHeaders(contender: Contender, server: RunningServer): Promise<Record<string, string>> {
@@ -179,7 +177,9 @@ async function runMicroScenario(scenario: MicroScenario, options: BenchOptions):
   const child = fileURLToPath(new URL('./micro-main.js', import.meta.url));
   let samples: Map<string, Sample[]>;
   try {
-    const { stdout } = await execFileAsync(process.execPath, [child, id, String(options.rounds), String(sliceMs)]);
+    // Rounds plus the warm-up of every contender, with room for a slow machine.
+    const expected = (options.rounds + 0.5) * scenario.contenders.length * sliceMs;
+    const stdout = await runNodeChild(child, [id, String(options.rounds), String(sliceMs)], 4 * expected + 60_000);
     samples = new Map(Object.entries(JSON.parse(stdout) as Record<string, Sample[]>));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

@@ -54,6 +54,39 @@ async function stopChild(child: ChildProcess): Promise<void> {
   children.delete(child);
 }
 
+/**
+ * Runs `node <file> <args…>` to completion and returns its standard output. The child is killed
+ * with the others when the bench ends, and after `timeoutMs`; a non-zero exit rejects with its
+ * standard error.
+ */
+export function runNodeChild(file: string, args: readonly string[], timeoutMs: number): Promise<string> {
+  const child = spawn(process.execPath, [file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      if (code === 0) resolve(stdout);
+      else {
+        const why = signal === null ? `exit code ${code}` : `${signal} (timeout ${timeoutMs} ms?)`;
+        reject(
+          new Error(`${path.basename(file)} ${args.join(' ')}: ${why}${stderr === '' ? '' : `: ${stderr.trim()}`}`),
+        );
+      }
+    });
+  });
+}
+
 export interface RunningServer {
   name: string;
   port: number;
